@@ -1,0 +1,100 @@
+"""The codebook: the frames, their definitions and bilingual cue phrases."""
+
+from __future__ import annotations
+
+import difflib
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import LabelError
+
+__all__ = ["Frame", "Codebook", "load_codebook", "closest_frame"]
+
+
+@dataclass(frozen=True)
+class Frame:
+    """One frame of the codebook."""
+
+    id: str
+    label: str = ""
+    definition: str = ""
+    includes: tuple[str, ...] = ()
+    excludes: tuple[str, ...] = ()
+    cues_en: tuple[str, ...] = ()
+    cues_ru: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Codebook:
+    """An ordered set of frames with a version number."""
+
+    frames: tuple[Frame, ...]
+    version: int = 1
+    name: str = ""
+    path: str = ""
+    description: str = field(default="", repr=False)
+
+    @property
+    def ids(self) -> list[str]:
+        return [f.id for f in self.frames]
+
+    def __contains__(self, frame_id: object) -> bool:
+        return frame_id in self.ids
+
+
+def closest_frame(name: str, known: list[str]) -> str | None:
+    """The known frame id most like ``name``, if any is close.
+
+    Examples
+    --------
+    >>> closest_frame("betrayl", ["betrayal", "decolonial"])
+    'betrayal'
+    """
+    match = difflib.get_close_matches(name, known, n=1, cutoff=0.5)
+    return match[0] if match else None
+
+
+def load_codebook(path: str | Path) -> Codebook:
+    """Read a TOML codebook with ``[[frames]]`` tables (``id`` required).
+
+    Raises
+    ------
+    LabelError
+        When the file is missing, is not TOML, or a frame lacks an id or repeats one.
+    """
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise LabelError(exc.strerror or str(exc), path=path) from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise LabelError(f"not a valid TOML codebook ({exc})", path=path) from None
+    tables = data.get("frames")
+    if not isinstance(tables, list) or not tables:
+        raise LabelError("codebook has no [[frames]] tables", path=path)
+    frames: list[Frame] = []
+    for number, table in enumerate(tables, start=1):
+        fid = table.get("id") if isinstance(table, dict) else None
+        if not isinstance(fid, str) or not fid:
+            raise LabelError(f"frame number {number} has no id", path=path)
+        if fid in (f.id for f in frames):
+            raise LabelError(f"frame id {fid!r} appears twice", path=path)
+        frames.append(
+            Frame(
+                id=fid,
+                label=str(table.get("label", "")),
+                definition=str(table.get("definition", "")),
+                includes=tuple(table.get("includes", ())),
+                excludes=tuple(table.get("excludes", ())),
+                cues_en=tuple(table.get("cues_en", ())),
+                cues_ru=tuple(table.get("cues_ru", ())),
+            )
+        )
+    return Codebook(
+        frames=tuple(frames),
+        version=int(data.get("version", 1)),
+        name=str(data.get("name", "")),
+        path=str(path),
+        description=str(data.get("description", "")),
+    )

@@ -1,0 +1,154 @@
+"""Read labelled passages (JSONL or CSV) and validate them against a codebook.
+
+JSONL: one object a line with ``text``, ``frames`` (a list; empty means judged
+to carry none), and optionally ``language`` (``en``/``ru``, detected when
+absent), ``id`` and ``source`` (the article a passage comes from, or
+``authored``). CSV: columns ``text`` and ``frames`` (ids separated by ``;``),
+the others optional.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .codebook import Codebook, closest_frame
+from .corpus import _csv_records, _jsonl_records
+from .errors import LabelError
+from .text import LANGUAGES, detect_language
+
+__all__ = ["LabelledPassage", "read_labels", "label_files", "labels_digest", "label_counts"]
+
+LABEL_SUFFIXES = (".jsonl", ".csv")
+AUTHORED = "authored"
+
+
+@dataclass(frozen=True)
+class LabelledPassage:
+    """A passage of text with the frames a coder judged it to carry."""
+
+    id: str
+    text: str
+    frames: tuple[str, ...]
+    language: str
+    source: str = AUTHORED
+    origin: str = ""
+
+    @property
+    def group(self) -> str:
+        """Cross-validation group: passages of one article stay together."""
+        return self.id if self.source in ("", AUTHORED) else self.source
+
+
+def label_files(paths: Iterable[str | Path]) -> list[Path]:
+    """Expand folders into their ``.jsonl`` / ``.csv`` files, sorted by name."""
+    out: list[Path] = []
+    for item in paths:
+        path = Path(item)
+        if path.is_dir():
+            found = sorted(p for p in path.iterdir() if p.suffix.lower() in LABEL_SUFFIXES)
+            if not found:
+                raise LabelError("folder holds no .jsonl or .csv label files", path=path)
+            out.extend(found)
+        elif path.is_file():
+            out.append(path)
+        else:
+            raise LabelError("no such file or folder", path=path)
+    return out
+
+
+def _frames_of(value: Any, *, path: Path, line: int) -> tuple[str, ...]:
+    if isinstance(value, str):  # CSV cell
+        items = [v.strip() for v in value.split(";")]
+        return tuple(v for v in items if v)
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return tuple(v.strip() for v in value if v.strip())
+    raise LabelError("'frames' must be a list of frame ids", path=path, line=line)
+
+
+def read_labels(
+    paths: Iterable[str | Path], *, codebook: Codebook | None = None
+) -> list[LabelledPassage]:
+    """Read and validate labelled passages from files and folders.
+
+    Parameters
+    ----------
+    paths : iterable of str or Path
+        Label files (``.jsonl``, ``.csv``) or folders of them.
+    codebook : Codebook, optional
+        When given, every frame must be one of its ids.
+
+    Raises
+    ------
+    LabelError
+        Naming the file and line: malformed record, missing text or frames, an
+        unknown frame (with the closest known id), an unknown language, a
+        repeated id, or no passages at all.
+    """
+    known = codebook.ids if codebook is not None else None
+    passages: list[LabelledPassage] = []
+    seen_ids: dict[str, str] = {}
+    for path in label_files(paths):
+        records = (
+            _jsonl_records(path) if path.suffix.lower() == ".jsonl" else _csv_records(path, required="text")
+        )
+        for number, record in records:
+            passages.append(_passage(record, path=path, line=number, known=known, seen_ids=seen_ids))
+    if not passages:
+        raise LabelError("no labelled passages found", path=", ".join(str(p) for p in paths))
+    return passages
+
+
+def _passage(
+    record: dict[str, Any], *, path: Path, line: int, known: list[str] | None, seen_ids: dict[str, str]
+) -> LabelledPassage:
+    text = record.get("text")
+    if not isinstance(text, str) or not text.strip():
+        raise LabelError("no 'text' in this record", path=path, line=line)
+    if "frames" not in record or record["frames"] is None:
+        raise LabelError("no 'frames' in this record (use [] for none)", path=path, line=line)
+    frames = _frames_of(record["frames"], path=path, line=line)
+    if known is not None:
+        for frame in frames:
+            if frame not in known:
+                hint = closest_frame(frame, known)
+                tip = f"; did you mean {hint!r}?" if hint else ""
+                raise LabelError(f"unknown frame {frame!r}{tip}", path=path, line=line)
+    language = record.get("language") or detect_language(text)
+    if language not in LANGUAGES:
+        raise LabelError(f"language {language!r} is not one of {', '.join(LANGUAGES)}", path=path, line=line)
+    ident = str(record.get("id") or f"{path.stem}:{line}")
+    if ident in seen_ids:
+        raise LabelError(f"id {ident!r} already used at {seen_ids[ident]}", path=path, line=line)
+    seen_ids[ident] = f"{path}:{line}"
+    source = str(record.get("source") or AUTHORED)
+    return LabelledPassage(ident, text.strip(), tuple(dict.fromkeys(frames)), language, source, f"{path}:{line}")
+
+
+def labels_digest(passages: Sequence[LabelledPassage]) -> str:
+    """sha256 of the labels' content (id, text, frames, language), order-free."""
+    rows = sorted(
+        json.dumps([p.id, p.text, sorted(p.frames), p.language], ensure_ascii=False) for p in passages
+    )
+    return hashlib.sha256("\n".join(rows).encode("utf-8")).hexdigest()
+
+
+def label_counts(passages: Sequence[LabelledPassage], frames: Sequence[str]) -> dict[str, Any]:
+    """Positive passages per frame and language, plus totals."""
+    per: dict[str, dict[str, int]] = {f: {lang: 0 for lang in LANGUAGES} for f in frames}
+    for p in passages:
+        for f in p.frames:
+            if f in per:
+                per[f][p.language] += 1
+    languages = Counter(p.language for p in passages)
+    return {
+        "passages": len(passages),
+        "by_language": {lang: languages.get(lang, 0) for lang in LANGUAGES},
+        "no_frame": sum(1 for p in passages if not p.frames),
+        "positives": per,
+    }

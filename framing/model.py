@@ -1,0 +1,474 @@
+"""Train, save and load frame models.
+
+A model is TF-IDF features (word n-grams over Snowball stems plus character
+n-grams) feeding one logistic regression per frame, with a decision threshold
+per frame tuned on cross-validated predictions grouped by article.
+
+A model file is a joblib pickle. Unpickling runs code, so a model is loaded
+only when its sha256 matches the card written beside it at training time, and
+only models you trust should be loaded at all.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import tempfile
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from scipy import sparse
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GroupKFold
+from sklearn.pipeline import FeatureUnion
+
+from .atomic import check_writable
+from .errors import ModelError, OutputError, TrainingError
+from .labels import LabelledPassage, label_counts, labels_digest
+from .text import StemAnalyzer, normalize
+
+__all__ = [
+    "ModelConfig",
+    "FrameModel",
+    "train",
+    "save_model",
+    "load_model",
+    "read_card",
+    "card_path",
+    "build_vectorizer",
+    "tune_thresholds",
+    "infer_unit",
+    "frames_of",
+    "cv_groups",
+    "library_versions",
+    "MIN_POSITIVES",
+]
+
+FORMAT = "framing-model/1"
+# A frame seen fewer times than this cannot be learnt or have a threshold tuned.
+MIN_POSITIVES = 3
+# Median words per training text above which texts are taken to be whole articles.
+ARTICLE_WORDS = 300
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """Settings of the features, the classifiers and threshold tuning."""
+
+    word_ngram_range: tuple[int, int] = (1, 2)
+    word_min_df: int = 1
+    char_ngram_range: tuple[int, int] = (2, 5)
+    char_min_df: int = 2
+    char_max_features: int | None = 200_000
+    sublinear_tf: bool = True
+    C: float = 10.0
+    class_weight: str | None = "balanced"
+    cv_folds: int = 5
+    threshold_grid: tuple[float, float, float] = (0.05, 0.95, 0.01)
+    at_least_one: bool = False  # predict the top frame when none passes (article data)
+    max_iter: int = 2000
+
+
+def _char_preprocessor(text: str) -> str:
+    return normalize(text)
+
+
+def build_vectorizer(config: ModelConfig) -> FeatureUnion:
+    """The feature union: stemmed word n-grams and character n-grams."""
+    words = TfidfVectorizer(
+        analyzer=StemAnalyzer(ngram_range=config.word_ngram_range),
+        min_df=config.word_min_df,
+        sublinear_tf=config.sublinear_tf,
+        dtype=np.float32,
+    )
+    chars = TfidfVectorizer(
+        analyzer="char_wb",
+        preprocessor=_char_preprocessor,
+        ngram_range=config.char_ngram_range,
+        min_df=config.char_min_df,
+        max_features=config.char_max_features,
+        sublinear_tf=config.sublinear_tf,
+        dtype=np.float32,
+    )
+    return FeatureUnion([("words", words), ("chars", chars)])
+
+
+def _fit_classifiers(X: Any, Y: np.ndarray, config: ModelConfig, random_state: int) -> list[Any]:
+    """One logistic regression per frame; a constant where a fold lacks a class."""
+    out: list[Any] = []
+    for j in range(Y.shape[1]):
+        y = Y[:, j]
+        if y.min() == y.max():
+            out.append(float(y[0]))
+            continue
+        clf = LogisticRegression(
+            C=config.C,
+            class_weight=config.class_weight,
+            solver="liblinear",
+            dual=True,  # far more features than samples: the dual problem is smaller
+            max_iter=config.max_iter,
+            random_state=random_state,
+        )
+        out.append(clf.fit(X, y))
+    return out
+
+
+def _proba(classifiers: Sequence[Any], X: Any) -> np.ndarray:
+    cols = []
+    for clf in classifiers:
+        if isinstance(clf, float):
+            cols.append(np.full(X.shape[0], clf))
+        else:
+            cols.append(clf.predict_proba(X)[:, 1])
+    return np.column_stack(cols) if cols else np.zeros((X.shape[0], 0))
+
+
+def _best_threshold(y: np.ndarray, p: np.ndarray, grid: np.ndarray) -> float:
+    """The threshold maximising F1; the middle of the best plateau on ties."""
+    pos = y.sum()
+    pred = p[None, :] >= grid[:, None]
+    tp = (pred & (y[None, :] == 1)).sum(axis=1)
+    fp = pred.sum(axis=1) - tp
+    f1 = np.where(tp > 0, 2 * tp / np.maximum(2 * tp + fp + (pos - tp), 1), 0.0)
+    best = np.flatnonzero(f1 == f1.max())
+    return float(grid[best[len(best) // 2]])
+
+
+def tune_thresholds(Y: np.ndarray, P: np.ndarray, config: ModelConfig) -> np.ndarray:
+    """Per-frame thresholds maximising F1 on out-of-fold probabilities."""
+    low, high, step = config.threshold_grid
+    grid = np.arange(low, high + step / 2, step)
+    return np.array([_best_threshold(Y[:, j], P[:, j], grid) for j in range(Y.shape[1])])
+
+
+class FrameModel:
+    """A trained frame model: features, one classifier and one threshold per frame.
+
+    Use :func:`train` to make one and :func:`load_model` to read one.
+    """
+
+    def __init__(
+        self,
+        *,
+        vectorizer: FeatureUnion,
+        classifiers: list[Any],
+        frames: list[str],
+        thresholds: np.ndarray,
+        unit: str,
+        config: ModelConfig,
+        card: dict[str, Any] | None = None,
+    ):
+        self.vectorizer = vectorizer
+        self.classifiers = classifiers
+        self.frames = list(frames)
+        self.thresholds = np.asarray(thresholds, dtype=float)
+        self.unit = unit
+        self.config = config
+        self.card: dict[str, Any] = card or {}
+
+    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
+        """Probability of each frame (columns in ``self.frames`` order) for each text."""
+        if len(texts) == 0:
+            return np.zeros((0, len(self.frames)))
+        return _proba(self.classifiers, self.vectorizer.transform(texts))
+
+    def decide(self, proba: np.ndarray) -> np.ndarray:
+        """Which frames are present, from probabilities: at or over each threshold."""
+        present = proba >= self.thresholds[None, :]
+        if self.config.at_least_one and proba.shape[1]:
+            # Every article carries some frame: where none passes, take the one
+            # closest to passing (relative to its threshold).
+            empty = ~present.any(axis=1)
+            top = np.argmax(proba / np.maximum(self.thresholds[None, :], 1e-9), axis=1)
+            present[empty, top[empty]] = True
+        return present
+
+    def predict(self, texts: Sequence[str]) -> np.ndarray:
+        """Boolean matrix: frame present (over its threshold) for each text."""
+        return self.decide(self.predict_proba(texts))
+
+
+def _label_matrix(passages: Sequence[LabelledPassage], frames: Sequence[str]) -> np.ndarray:
+    index = {f: j for j, f in enumerate(frames)}
+    Y = np.zeros((len(passages), len(frames)), dtype=np.int8)
+    for i, p in enumerate(passages):
+        for f in p.frames:
+            if f in index:
+                Y[i, index[f]] = 1
+    return Y
+
+
+def infer_unit(passages: Sequence[LabelledPassage]) -> str:
+    """``"article"`` when the median training text is article-length, else ``"passage"``."""
+    words = np.median([len(p.text.split()) for p in passages])
+    return "article" if words > ARTICLE_WORDS else "passage"
+
+
+def cv_groups(passages: Sequence[LabelledPassage], unit: str) -> list[str]:
+    """Cross-validation groups: each article alone, or a seed article's passages together."""
+    return [p.id if unit == "article" else p.group for p in passages]
+
+
+def frames_of(passages: Sequence[LabelledPassage]) -> list[str]:
+    """Frames present in the labels, in order of first appearance."""
+    return list(dict.fromkeys(f for p in passages for f in p.frames))
+
+
+def _out_of_fold(
+    X: Any, Y: np.ndarray, groups: Sequence[str], config: ModelConfig, random_state: int
+) -> np.ndarray:
+    n_groups = len(set(groups))
+    folds = min(config.cv_folds, n_groups)
+    if folds < 2:
+        raise TrainingError("need passages from at least two articles to tune thresholds")
+    P = np.zeros(Y.shape, dtype=float)
+    splitter = GroupKFold(n_splits=folds, shuffle=True, random_state=random_state)
+    for train_idx, test_idx in splitter.split(X, groups=groups):
+        clfs = _fit_classifiers(X[train_idx], Y[train_idx], config, random_state)
+        P[test_idx] = _proba(clfs, X[test_idx])
+    return P
+
+
+def train(
+    passages: Sequence[LabelledPassage],
+    *,
+    frames: Sequence[str] | None = None,
+    config: ModelConfig | None = None,
+    unit: str = "auto",
+    random_state: int = 0,
+) -> FrameModel:
+    """Train a frame model on labelled passages.
+
+    Parameters
+    ----------
+    passages : sequence of LabelledPassage
+        The training labels.
+    frames : sequence of str, optional
+        The frame set (a codebook's ids); default: the frames the labels contain.
+    config : ModelConfig, optional
+        Feature and classifier settings.
+    unit : {"auto", "passage", "article"}
+        What the labels are; ``auto`` decides from the texts' median length.
+    random_state : int, default=0
+        Seeds the cross-validation folds and the solvers.
+
+    Returns
+    -------
+    FrameModel
+        With ``card`` holding frames, counts, thresholds and cross-validated metrics.
+
+    Raises
+    ------
+    TrainingError
+        When a frame has fewer than ``MIN_POSITIVES`` positive passages.
+
+    Notes
+    -----
+    Thresholds are tuned on out-of-fold probabilities from a
+    :class:`~sklearn.model_selection.GroupKFold` over articles (a seed article's
+    passages never sit on both sides). The vectorizer is fitted once on all
+    training texts and shared by the folds: it sees no labels, and refitting it
+    per fold would multiply training time for little change in the thresholds.
+    """
+    config = config or ModelConfig()
+    if not passages:
+        raise TrainingError("no labelled passages to train on")
+    frame_list = list(frames) if frames is not None else frames_of(passages)
+    if not frame_list:
+        raise TrainingError("the labels carry no frames at all; nothing to learn")
+    Y = _label_matrix(passages, frame_list)
+    counts = Y.sum(axis=0)
+    thin = [f"{f} ({int(c)})" for f, c in zip(frame_list, counts) if c < MIN_POSITIVES]
+    if thin:
+        raise TrainingError(
+            f"too few positive passages (need {MIN_POSITIVES}) for: {', '.join(thin)}; "
+            "label more or drop the frame"
+        )
+    negatives = len(passages) - counts
+    if (negatives < 1).any():
+        full = [f for f, n in zip(frame_list, negatives) if n < 1]
+        raise TrainingError(f"every passage carries {', '.join(full)}; need negative examples too")
+    if unit == "auto":
+        unit = infer_unit(passages)
+    if unit not in ("passage", "article"):
+        raise TrainingError(f"unit must be 'passage', 'article' or 'auto', not {unit!r}")
+    if config.at_least_one is False and unit == "article" and all(p.frames for p in passages):
+        # Article collections where every text carries a frame (as in the
+        # SemEval data) are scored best by always naming at least one.
+        config = ModelConfig(**{**asdict(config), "at_least_one": True})
+
+    texts = [p.text for p in passages]
+    groups = cv_groups(passages, unit)
+    vectorizer = build_vectorizer(config)
+    X = sparse.csr_matrix(vectorizer.fit_transform(texts))
+    P = _out_of_fold(X, Y, groups, config, random_state)
+    thresholds = tune_thresholds(Y, P, config)
+    classifiers = _fit_classifiers(X, Y, config, random_state)
+    model = FrameModel(
+        vectorizer=vectorizer,
+        classifiers=classifiers,
+        frames=frame_list,
+        thresholds=thresholds,
+        unit=unit,
+        config=config,
+    )
+    from .evaluate import scores_from_predictions  # evaluate imports model
+
+    oof = scores_from_predictions(Y.astype(bool), model.decide(P), frame_list)
+    model.card = {
+        "format": FORMAT,
+        "unit": unit,
+        "frames": frame_list,
+        "thresholds": {f: round(float(t), 4) for f, t in zip(frame_list, thresholds)},
+        "label_counts": label_counts(passages, frame_list),
+        "labels_sha256": labels_digest(passages),
+        "config": asdict(config),
+        "random_state": random_state,
+        "features": int(X.shape[1]),
+        "cv_metrics": {
+            "note": "out-of-fold, grouped by article, with thresholds tuned on the same folds "
+            "(optimistic); 'framing evaluate --cv' gives an unbiased figure",
+            "folds": min(config.cv_folds, len(set(groups))),
+            **oof,
+        },
+        "versions": library_versions(),
+    }
+    return model
+
+
+def library_versions() -> dict[str, str]:
+    """Versions of the libraries a model file depends on."""
+    import joblib
+    import nltk
+    import scipy
+    import sklearn
+
+    from . import __version__
+
+    return {
+        "framing": __version__,
+        "python": platform.python_version(),
+        "scikit-learn": sklearn.__version__,
+        "numpy": np.__version__,
+        "scipy": scipy.__version__,
+        "nltk": nltk.__version__,
+        "joblib": joblib.__version__,
+    }
+
+
+def card_path(model_path: str | Path) -> Path:
+    """The card beside a model: ``models/x.joblib`` -> ``models/x.card.json``."""
+    model_path = Path(model_path)
+    return model_path.with_name(model_path.stem + ".card.json")
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def save_model(
+    model: FrameModel, path: str | Path, *, force: bool = False, extra_card: dict[str, Any] | None = None
+) -> Path:
+    """Write the model and its JSON card beside it; return the card's path.
+
+    Both files are written to temporary names and renamed into place only when
+    both are complete, so a failed save leaves any older model as it was.
+    """
+    import joblib
+
+    path = Path(path)
+    card_file = card_path(path)
+    check_writable(path, force=force)
+    check_writable(card_file, force=force)
+    card = {**model.card, **(extra_card or {})}
+    card["created"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    card["model_file"] = path.name
+    model.card = card
+    tmp_model = tmp_card = None
+    try:
+        fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+        os.close(fd)
+        tmp_model = Path(name)
+        joblib.dump({"format": FORMAT, "model": model}, tmp_model, compress=3)
+        card["model_sha256"] = _sha256(tmp_model)
+        fd, name = tempfile.mkstemp(prefix=f".{card_file.name}.", suffix=".part", dir=path.parent)
+        tmp_card = Path(name)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(card, fh, indent=2, ensure_ascii=False)
+            fh.write("\n")
+        os.replace(tmp_model, path)
+        os.replace(tmp_card, card_file)
+    except OSError as exc:
+        raise OutputError(f"{path}: cannot write model ({exc.strerror or exc})") from None
+    finally:
+        for tmp in (tmp_model, tmp_card):
+            if tmp is not None:
+                tmp.unlink(missing_ok=True)
+    return card_file
+
+
+def read_card(path: str | Path) -> dict[str, Any]:
+    """The card of a model file, without loading the model."""
+    path = Path(path)
+    card_file = card_path(path)
+    if not path.is_file():
+        raise ModelError(f"{path}: no such model file; train one with 'framing train'")
+    if not card_file.is_file():
+        raise ModelError(f"{path}: no card {card_file.name} beside it; refusing to load an unverified model")
+    try:
+        card = json.loads(card_file.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ModelError(f"{card_file}: unreadable model card ({exc})") from None
+    if not isinstance(card, dict) or card.get("format") != FORMAT:
+        raise ModelError(f"{card_file}: not a framing model card")
+    return card
+
+
+def load_model(path: str | Path) -> FrameModel:
+    """Load a model after checking it against its card.
+
+    The file's sha256 must equal the card's before a byte is unpickled, and the
+    scikit-learn version must match the one it was trained with.
+
+    Raises
+    ------
+    ModelError
+        Missing file or card, changed or truncated file, other scikit-learn version.
+    """
+    import joblib
+    import sklearn
+
+    path = Path(path)
+    card = read_card(path)
+    if _sha256(path) != card.get("model_sha256"):
+        raise ModelError(
+            f"{path}: file differs from its card (sha256 mismatch): changed or damaged since "
+            "training; refusing to load it. Retrain, or restore the original file"
+        )
+    made_with = card.get("versions", {}).get("scikit-learn")
+    if made_with != sklearn.__version__:
+        raise ModelError(
+            f"{path}: made with scikit-learn {made_with}, this is {sklearn.__version__}; "
+            "retrain it with 'framing train' (or install that version)"
+        )
+    try:
+        payload = joblib.load(path)
+    except Exception as exc:  # any unpickling failure means a damaged file
+        raise ModelError(f"{path}: cannot load model ({type(exc).__name__}); retrain it") from None
+    if not isinstance(payload, dict) or payload.get("format") != FORMAT:
+        raise ModelError(f"{path}: not a framing model")
+    model: FrameModel = payload["model"]
+    model.card = card
+    return model
+

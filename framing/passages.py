@@ -1,0 +1,141 @@
+"""Split article text into passages (paragraphs) and drop page clutter.
+
+The rule, in order:
+
+1. Blank lines separate blocks. Inside a block each line is a paragraph,
+   except that a line not ending in sentence punctuation is joined with the
+   next when that one starts in lower case (hard-wrapped text).
+2. White space is folded; a paragraph repeated in the same article (pull-quotes,
+   captions printed twice) is kept once.
+3. Clutter is dropped: paragraphs under ``min_words`` words (tickers, menus,
+   headings), short lines that match site furniture ("Subscribe", "Back to Top",
+   "Login", "Read more", photo credits, copyright lines, closing author bios),
+   headings and captions (under 25 words with no closing punctuation),
+   short bullet lines, truncated teasers ending in "…", and the short lines
+   that follow a "Check Also" / "Related" / "Читайте также" header.
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["split_passages", "is_clutter", "MIN_WORDS"]
+
+MIN_WORDS = 8
+# Furniture is short; a long paragraph that happens to say "subscribe" is text.
+_FURNITURE_MAX_WORDS = 25
+_BULLET_MAX_WORDS = 20
+
+_SENTENCE_END = re.compile(r"[.!?:;\"'”»…)\]]$")
+_STARTS_LOWER = re.compile(r"^[a-zа-яё]")
+_BULLET = re.compile(r"^\s*[•·▪►*\-–—]\s+")
+_SPACE = re.compile(r"\s+")
+_FURNITURE = re.compile(
+    r"(subscribe|sign up|newsletter|back to top|log ?in|sign in|read more|read also|"
+    r"check also|see also|related:|share (this|on)|follow us|cookie|all rights reserved|©|"
+    r"copyright|photo:|photo credit|image:|getty images|reuters/|\bap photo|"
+    r"credit:|\bvia (ap|afp|reuters|getty)\b|republished|creative commons|views expressed|"
+    r"necessarily reflect|lost your password|recent features|"
+    r"подпис|читайте также|читать далее|войти|наверх|все права защищены|фото:|браузер)",
+    re.IGNORECASE,
+)
+# A line that announces teasers for other stories; the short lines after it are
+# those teasers (headline, truncated standfirst), not part of this article.
+_TEASER_HEADER = re.compile(
+    r"^(check also|read also|see also|related( stories| articles)?|more on this|recent features|"
+    r"читайте также|по теме|еще по теме)\W*$",
+    re.IGNORECASE,
+)
+_TEASER_MAX_WORDS = 40
+_TRUNCATED = re.compile(r"(…|\.\.\.)$")
+# "Jane Doe is Visiting Senior Research Fellow at ..." closing bios.
+_BIO = re.compile(
+    r"^[A-ZА-Я][\w.'’\- ]+ (is|was) (a |an |the )?([\w-]+ ){0,4}"
+    r"(?i:fellow|professor|lecturer|analyst|journalist|editor|researcher|correspondent|director)\b",
+)
+# Headings, titles and photo captions: short and without closing punctuation.
+_HEADING_MAX_WORDS = 25
+
+
+def _words(line: str) -> int:
+    return len(line.split())
+
+
+def is_clutter(paragraph: str, *, min_words: int = MIN_WORDS) -> bool:
+    """True for page furniture rather than text.
+
+    Examples
+    --------
+    >>> is_clutter("Subscribe to our weekly digest")
+    True
+    >>> is_clutter("Kazakhstan will not recognise the separatist republics, the president said.")
+    False
+    """
+    n = _words(paragraph)
+    if n < min_words:
+        return True
+    if n <= _FURNITURE_MAX_WORDS and (_FURNITURE.search(paragraph) or _BIO.match(paragraph)):
+        return True
+    if n <= _TEASER_MAX_WORDS and _TRUNCATED.search(paragraph):
+        return True
+    if n < _HEADING_MAX_WORDS and not _SENTENCE_END.search(paragraph):
+        return True
+    return n <= _BULLET_MAX_WORDS and bool(_BULLET.match(paragraph))
+
+
+def _paragraphs(text: str) -> list[str]:
+    text = text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")
+    out: list[str] = []
+    for block in re.split(r"\n\s*\n", text):
+        current = ""
+        for raw in block.split("\n"):
+            line = raw.strip()
+            if not line:
+                continue
+            if current and not _SENTENCE_END.search(current) and _STARTS_LOWER.match(line):
+                current = f"{current} {line}"
+            else:
+                if current:
+                    out.append(current)
+                current = line
+        if current:
+            out.append(current)
+    return [_SPACE.sub(" ", p) for p in out]
+
+
+def split_passages(text: str, *, min_words: int = MIN_WORDS) -> list[str]:
+    """Split an article into its passages, clutter removed, in reading order.
+
+    Parameters
+    ----------
+    text : str
+        The article, paragraphs separated by line breaks.
+    min_words : int, default=8
+        Shorter paragraphs count as clutter (headings, tickers, menu items).
+
+    Returns
+    -------
+    list of str
+        Paragraphs with white space folded; repeats kept once.
+
+    Examples
+    --------
+    >>> split_passages("• USD 90.99\\n\\nKazakhstan said it would not help Russia evade the sanctions.\\n"
+    ...                "Back to Top")
+    ['Kazakhstan said it would not help Russia evade the sanctions.']
+    """
+    seen: set[str] = set()
+    out: list[str] = []
+    in_teasers = False
+    for p in _paragraphs(text):
+        if _TEASER_HEADER.match(p):
+            in_teasers = True
+            continue
+        if in_teasers and _words(p) <= _TEASER_MAX_WORDS:
+            continue
+        in_teasers = False
+        if p in seen or is_clutter(p, min_words=min_words):
+            continue
+        seen.add(p)
+        out.append(p)
+    return out

@@ -1,0 +1,246 @@
+"""Score articles on frames and write one record per article.
+
+Scoring happens at the unit the model was trained on. A *passage* model scores
+each passage of an article; the article's score for a frame is the highest
+score any of its passages gets (so a frame is present in an article when at
+least one passage carries it), and the evidence is that passage. An *article*
+model scores the whole text; its evidence is still the passage the same model
+scores highest. Articles are read, scored and written in chunks, in input order.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+
+from .atomic import atomic_write, check_writable
+from .corpus import Article, read_articles
+from .errors import InputError, OutputError
+from .model import FrameModel, load_model
+from .passages import split_passages
+from .text import detect_language
+
+__all__ = ["score_articles", "score", "ScoreSummary", "OUTPUT_SUFFIXES"]
+
+OUTPUT_SUFFIXES = (".jsonl", ".csv")
+CHUNK = 256
+
+
+@dataclass
+class ScoreSummary:
+    """What a scoring run did, for the command line to print."""
+
+    out: Path
+    articles: int = 0
+    passages: int = 0
+    frames: list[str] = field(default_factory=list)
+    records: list[dict[str, Any]] = field(default_factory=list)  # kept for the summary table
+    passages_out: Path | None = None
+
+
+def _round(x: float) -> float:
+    return round(float(x), 4)
+
+
+def _score_chunk(chunk: list[Article], model: FrameModel) -> Iterator[tuple[dict[str, Any], list[dict[str, Any]]]]:
+    split = []
+    for article in chunk:
+        passages = split_passages(article.text)
+        if not passages:
+            raise InputError(
+                "nothing left to score after removing clutter (menus, tickers, headings, short lines)",
+                path=article.origin,
+            )
+        split.append(passages)
+    flat = [p for ps in split for p in ps]
+    passage_proba = model.predict_proba(flat)
+    passage_present = model.decide(passage_proba) if model.unit == "passage" else None
+    if model.unit == "article":
+        article_proba = model.predict_proba([a.text for a in chunk])
+    start = 0
+    for i, (article, passages) in enumerate(zip(chunk, split)):
+        proba = passage_proba[start : start + len(passages)]
+        scores = article_proba[i] if model.unit == "article" else proba.max(axis=0)
+        present = model.decide(scores[None, :])[0]
+        best = proba.argmax(axis=0)
+        language = article.meta.get("language") or detect_language(article.text)
+        frames = [f for f, keep in zip(model.frames, present) if keep]
+        record = {
+            "id": article.id,
+            **{k: v for k, v in article.meta.items() if k != "language"},
+            "language": language,
+            "passages": len(passages),
+            "scores": {f: _round(s) for f, s in zip(model.frames, scores)},
+            "frames": frames,
+            "evidence": {
+                f: {"passage": int(best[j]), "score": _round(proba[best[j], j]), "text": passages[best[j]]}
+                for j, f in enumerate(model.frames)
+                if present[j]
+            },
+        }
+        passage_records = []
+        for k, text in enumerate(passages):
+            row = proba[k]
+            if passage_present is not None:
+                carried = [f for f, keep in zip(model.frames, passage_present[start + k]) if keep]
+            else:
+                carried = [f for f, s, t in zip(model.frames, row, model.thresholds) if s >= t]
+            passage_records.append(
+                {
+                    "article_id": article.id,
+                    "passage": k,
+                    **{key: v for key, v in article.meta.items() if key not in ("language", "title")},
+                    "language": detect_language(text),
+                    "text": text,
+                    "scores": {f: _round(s) for f, s in zip(model.frames, row)},
+                    "frames": carried,
+                }
+            )
+        start += len(passages)
+        yield record, passage_records
+
+
+def score_articles(
+    articles: Iterable[Article], model: FrameModel, *, chunk_size: int = CHUNK
+) -> Iterator[tuple[dict[str, Any], list[dict[str, Any]]]]:
+    """Yield ``(article record, passage records)`` for each article, in order.
+
+    Examples
+    --------
+    >>> from framing import Article, LabelledPassage, train
+    >>> labels = [LabelledPassage(f"p{i}", t, f, "en", f"a{i}") for i, (t, f) in enumerate(
+    ...     [("sanctions and oil exports trade", ("econ",)), ("troops and the alliance", ())] * 6)]
+    >>> model = train(labels, random_state=0)
+    >>> article = Article("x", "New sanctions hit oil exports and trade with Moscow this week, officials said.")
+    >>> record, passages = next(score_articles([article], model))
+    >>> record["frames"], len(passages)
+    (['econ'], 1)
+    """
+    chunk: list[Article] = []
+    for article in articles:
+        chunk.append(article)
+        if len(chunk) >= chunk_size:
+            yield from _score_chunk(chunk, model)
+            chunk = []
+    if chunk:
+        yield from _score_chunk(chunk, model)
+
+
+def _flat(record: dict[str, Any], frames: list[str]) -> dict[str, Any]:
+    row = {k: v for k, v in record.items() if k not in ("scores", "frames", "evidence")}
+    row["frames"] = ";".join(record["frames"])
+    for f in frames:
+        row[f"score_{f}"] = record["scores"][f]
+    return {k: (json.dumps(v, ensure_ascii=False) if isinstance(v, (dict, list)) else v) for k, v in row.items()}
+
+
+class _Writer:
+    """Writes records as JSONL (streamed) or CSV (columns known at the end)."""
+
+    def __init__(self, handle: IO[str], suffix: str, frames: list[str]):
+        self.handle, self.suffix, self.frames = handle, suffix, frames
+        self.rows: list[dict[str, Any]] = []
+
+    def write(self, record: dict[str, Any]) -> None:
+        if self.suffix == ".jsonl":
+            self.handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+        else:
+            # CSV needs every column before the first row; metadata fields vary.
+            self.rows.append(_flat(record, self.frames) if "evidence" in record else _flat_passage(record, self.frames))
+
+    def close(self) -> None:
+        if self.suffix == ".csv":
+            columns = list(dict.fromkeys(k for row in self.rows for k in row))
+            writer = csv.DictWriter(self.handle, fieldnames=columns)
+            writer.writeheader()
+            writer.writerows(self.rows)
+
+
+def _flat_passage(record: dict[str, Any], frames: list[str]) -> dict[str, Any]:
+    row = {k: v for k, v in record.items() if k not in ("scores", "frames")}
+    row["frames"] = ";".join(record["frames"])
+    for f in frames:
+        row[f"score_{f}"] = record["scores"][f]
+    return row
+
+
+def _suffix(path: Path) -> str:
+    suffix = path.suffix.lower()
+    if suffix not in OUTPUT_SUFFIXES:
+        raise OutputError(f"{path}: output must end in .jsonl or .csv")
+    return suffix
+
+
+def score(
+    inputs: Iterable[str | Path],
+    *,
+    model: str | Path | FrameModel,
+    out: str | Path,
+    passages_out: str | Path | None = None,
+    force: bool = False,
+    stdin: IO[str] | None = None,
+    keep_records: int = 0,
+) -> ScoreSummary:
+    """Read ``inputs``, score every article and write ``out`` (and ``passages_out``).
+
+    Outputs are written under temporary names and renamed into place only when
+    every article has been scored, so an error or an interrupt leaves no
+    half-written file under the final name.
+
+    Parameters
+    ----------
+    inputs : iterable of str or Path
+        As :func:`~framing.corpus.read_articles`.
+    model : path or FrameModel
+        A model file (checked against its card) or a loaded model.
+    out : path
+        ``.jsonl`` or ``.csv``: one record per article.
+    passages_out : path, optional
+        ``.jsonl`` or ``.csv``: one record per passage, with its scores.
+    force : bool, default=False
+        Replace existing outputs.
+    keep_records : int, default=0
+        Keep the first this-many article records in the summary (for display).
+    """
+    out = Path(out)
+    suffix = _suffix(out)
+    check_writable(out, force=force)
+    p_suffix = None
+    if passages_out is not None:
+        passages_out = Path(passages_out)
+        p_suffix = _suffix(passages_out)
+        check_writable(passages_out, force=force)
+        if passages_out.resolve() == out.resolve():
+            raise OutputError(f"{out}: --out and --passages must be different files")
+    fm = model if isinstance(model, FrameModel) else load_model(model)
+    summary = ScoreSummary(out=out, frames=fm.frames, passages_out=passages_out)
+    articles = read_articles(inputs, stdin=stdin)
+    with contextlib.ExitStack() as stack:
+        # Both files are renamed into place only if the whole run succeeds.
+        writer = _Writer(stack.enter_context(atomic_write(out, force=force)), suffix, fm.frames)
+        p_writer = None
+        if passages_out is not None and p_suffix is not None:
+            p_writer = _Writer(stack.enter_context(atomic_write(passages_out, force=force)), p_suffix, fm.frames)
+        for record, passage_records in score_articles(articles, fm):
+            writer.write(record)
+            summary.articles += 1
+            summary.passages += len(passage_records)
+            if len(summary.records) < keep_records:
+                summary.records.append(record)
+            if p_writer is not None:
+                for row in passage_records:
+                    p_writer.write(row)
+        if summary.articles == 0:
+            raise InputError("no articles found in the inputs")
+        writer.close()
+        if p_writer is not None:
+            p_writer.close()
+    return summary
+
+

@@ -1,0 +1,141 @@
+"""Language detection, tokenisation and stemming for English and Russian.
+
+Only parts of nltk that need no downloaded data are used (the Snowball
+stemmers), so nothing here touches the network.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+from nltk.stem.snowball import SnowballStemmer
+
+__all__ = ["detect_language", "normalize", "tokenize", "stem", "StemAnalyzer", "LANGUAGES"]
+
+LANGUAGES = ("en", "ru")
+
+_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+_LATIN = re.compile(r"[A-Za-z]")
+# Runs of letters; digits and underscores split words. Hyphenated words are split
+# into their parts so "multi-vector" and "multi vector" share features.
+_WORD = re.compile(r"[^\W\d_]+")
+_SPACE = re.compile(r"\s+")
+
+_STEMMERS = {"en": SnowballStemmer("english"), "ru": SnowballStemmer("russian")}
+
+# Function words carry no frame. Dropping them keeps word bigrams meaningful
+# ("sovereignty of" -> "sovereignti kazakhstan" after removal is not wanted either,
+# so removal happens before n-grams are formed). Short hand-written lists: the
+# nltk stopwords corpus needs a download.
+_STOP = frozenset(
+    """a an the and or but if of to in on at by for with from as is are was were be been being
+    it its this that these those he she they them his her their we our you your i me my not no
+    so than too very can will would should could may might must do does did has have had also
+    which who whom whose what when where while there here about into over after before such
+    only own same other some any each both more most all just""".split()
+    + """и в во не что он на я с со как а то все она так его но да ты к у же вы за бы по
+    только ее её мне было вот от меня еще ещё нет о из ему теперь когда даже ну вдруг ли если
+    уже или ни быть был него до вас нибудь опять уж вам ведь там потом себя ничего ей может
+    они тут где есть надо ней для мы тебя их чем была сам чтоб без будто чего раз тоже себе
+    под будет ж тогда кто этот того потому этого какой совсем ним здесь этом один почти мой
+    тем чтобы нее неё сейчас были куда зачем всех никогда можно при наконец два об другой
+    хоть после над больше тот через эти нас про всего них какая много разве три эту моя
+    впрочем хорошо свою этой перед иногда лучше чуть том нельзя такой им более всегда
+    конечно всю между это также""".split()
+)
+
+
+def normalize(text: str) -> str:
+    """Lower-case, fold ``ё`` into ``е`` and unify apostrophes and spaces.
+
+    Russian outlets write ``ё`` or ``е`` at will; folding makes them one word.
+
+    Examples
+    --------
+    >>> normalize("Всё  ЕЩЁ")
+    'все еще'
+    """
+    text = unicodedata.normalize("NFC", text).lower().replace("ё", "е")
+    return _SPACE.sub(" ", text.replace("\u2019", "'")).strip()
+
+
+def detect_language(text: str) -> str:
+    """Return ``"ru"`` when Cyrillic letters outnumber Latin ones, else ``"en"``.
+
+    Examples
+    --------
+    >>> detect_language("Казахстан и Россия")
+    'ru'
+    >>> detect_language("Kazakhstan and Russia")
+    'en'
+    """
+    return "ru" if len(_CYRILLIC.findall(text)) > len(_LATIN.findall(text)) else "en"
+
+
+def tokenize(text: str) -> list[str]:
+    """Split normalised text into words (letters only).
+
+    Examples
+    --------
+    >>> tokenize("Multi-vector policy, 2022: «многовекторность»!")
+    ['multi', 'vector', 'policy', 'многовекторность']
+    """
+    return _WORD.findall(normalize(text))
+
+
+@lru_cache(maxsize=500_000)
+def stem(word: str) -> str:
+    """Snowball-stem one word, choosing the stemmer by the word's own script.
+
+    Stemming by the word's script rather than the text's keeps Latin names in
+    Russian text (and the reverse) from being mangled by the wrong stemmer.
+
+    Examples
+    --------
+    >>> stem("sanctions"), stem("санкциями")
+    ('sanction', 'санкц')
+    """
+    lang = "ru" if _CYRILLIC.match(word) else "en"
+    return _STEMMERS[lang].stem(word)
+
+
+class StemAnalyzer:
+    """Callable analyzer for scikit-learn vectorizers: stemmed word n-grams.
+
+    A class rather than a closure so that fitted models pickle.
+
+    Parameters
+    ----------
+    ngram_range : tuple of int, default=(1, 2)
+        Smallest and largest n-gram length.
+    stop_words : bool, default=True
+        Drop English and Russian function words before forming n-grams.
+
+    Examples
+    --------
+    >>> StemAnalyzer(ngram_range=(1, 2))("The sanctions on Russia")
+    ['sanction', 'russia', 'sanction russia']
+    """
+
+    def __init__(self, *, ngram_range: tuple[int, int] = (1, 2), stop_words: bool = True):
+        self.ngram_range = ngram_range
+        self.stop_words = stop_words
+
+    def __call__(self, doc: str) -> list[str]:
+        words = tokenize(doc)
+        if self.stop_words:
+            words = [w for w in words if w not in _STOP]
+        stems = [stem(w) for w in words]
+        low, high = self.ngram_range
+        out: list[str] = []
+        for n in range(low, high + 1):
+            if n == 1:
+                out.extend(stems)
+            else:
+                out.extend(" ".join(stems[i : i + n]) for i in range(len(stems) - n + 1))
+        return out
+
+    def __repr__(self) -> str:
+        return f"StemAnalyzer(ngram_range={self.ngram_range}, stop_words={self.stop_words})"
