@@ -9,21 +9,25 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
-import click
 import typer
+
+try:  # recent typer vendors its own click; older ones use click itself
+    import typer._click as click
+except ImportError:  # pragma: no cover
+    import click  # type: ignore[no-redef]
 from rich.console import Console
 from rich.table import Table
 from typer.core import TyperGroup
 
 from . import __version__
-from .atomic import atomic_write
+from .atomic import atomic_write, check_writable
 from .codebook import load_codebook
 from .errors import FramingError
 from .evaluate import cross_validate, evaluate_model
 from .labels import read_labels
-from .model import load_model, save_model, train
+from .model import card_path, load_model, save_model, train
 from .score import score
 
 out_console = Console()
@@ -91,17 +95,19 @@ def train_cmd(
     labels: Annotated[list[Path], typer.Argument(help="Label files (.jsonl, .csv) or folders of them.")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Model file to write, e.g. models/default.joblib.")],
     codebook: Annotated[
-        Optional[Path], typer.Option(help="Codebook (TOML); frames must be its ids. Default: the labels' frames.")
+        Path | None, typer.Option(help="Codebook (TOML); frames must be its ids. Default: the labels' frames.")
     ] = None,
     unit: Annotated[str, typer.Option(help="What the labels are: passage, article, or auto.")] = "auto",
     random_state: Annotated[int, typer.Option(help="Seed for folds and solvers.")] = 0,
     force: Annotated[bool, typer.Option("--force", help="Replace an existing model.")] = False,
 ) -> None:
     """Train a frame model from labelled passages and write it with its card."""
+    check_writable(out, force=force)  # before training, which can take minutes
+    check_writable(card_path(out), force=force)
     book = load_codebook(codebook) if codebook else None
     passages = read_labels(labels, codebook=book)
     model = train(passages, frames=book.ids if book else None, unit=unit, random_state=random_state)
-    extra = {"label_files": [str(p) for p in labels]}
+    extra: dict[str, Any] = {"label_files": [str(p) for p in labels]}
     if book is not None:
         extra["codebook"] = {"path": str(codebook), "version": book.version, "name": book.name}
     card_file = save_model(model, out, force=force, extra_card=extra)
@@ -115,11 +121,13 @@ def train_cmd(
 
 @app.command("score")
 def score_cmd(
-    inputs: Annotated[list[str], typer.Argument(help=".txt files or folders, .jsonl/.csv with a text column, or - for stdin.")],
+    inputs: Annotated[
+        list[str], typer.Argument(help=".txt files or folders, .jsonl/.csv with a text column, or - for stdin.")
+    ],
     model: Annotated[Path, typer.Option("--model", "-m", help="Model file written by 'framing train'.")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Scores to write: .jsonl or .csv, one record per article.")],
     passages: Annotated[
-        Optional[Path], typer.Option("--passages", help="Also write one record per passage (.jsonl or .csv).")
+        Path | None, typer.Option("--passages", help="Also write one record per passage (.jsonl or .csv).")
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace existing outputs.")] = False,
     show: Annotated[int, typer.Option(help="Articles to show in the summary table.")] = 6,
@@ -153,19 +161,23 @@ def score_cmd(
 @app.command("evaluate")
 def evaluate_cmd(
     labels: Annotated[list[Path], typer.Argument(help="Labelled passages (.jsonl, .csv) or folders of them.")],
-    model: Annotated[Optional[Path], typer.Option("--model", "-m", help="Evaluate this model on the labels (held out).")] = None,
-    cv: Annotated[
-        Optional[str], typer.Option(help="Cross-validate training instead: a number of folds, or 'article'.")
+    model: Annotated[
+        Path | None, typer.Option("--model", "-m", help="Evaluate this model on the labels (held out).")
     ] = None,
-    codebook: Annotated[Optional[Path], typer.Option(help="Codebook to check frames against.")] = None,
+    cv: Annotated[
+        str | None, typer.Option(help="Cross-validate training instead: a number of folds, or 'article'.")
+    ] = None,
+    codebook: Annotated[Path | None, typer.Option(help="Codebook to check frames against.")] = None,
     unit: Annotated[str, typer.Option(help="With --cv: passage, article or auto.")] = "auto",
     random_state: Annotated[int, typer.Option(help="Seed for folds and solvers.")] = 0,
-    json_out: Annotated[Optional[Path], typer.Option("--json", help="Also write the figures as JSON.")] = None,
+    json_out: Annotated[Path | None, typer.Option("--json", help="Also write the figures as JSON.")] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace an existing --json file.")] = False,
 ) -> None:
     """Micro/macro F1 and per-frame precision, recall, F1 and support."""
     if (model is None) == (cv is None):
         raise typer.BadParameter("give exactly one of --model or --cv")
+    if json_out is not None:
+        check_writable(json_out, force=force)  # before cross-validating, which can take minutes
     book = load_codebook(codebook) if codebook else None
     passages = read_labels(labels, codebook=book)
     if model is not None:
@@ -188,6 +200,43 @@ def _folds(value: str | None) -> int:
         return int(value or "")
     except ValueError:
         raise typer.BadParameter(f"--cv takes a number of folds or 'article', not {value!r}") from None
+
+
+@app.command("compare")
+def compare_cmd(
+    scores: Annotated[
+        list[Path], typer.Argument(help="Score files from 'framing score' (--out, and --passages for passage views).")
+    ],
+    by: Annotated[str, typer.Option("--by", help="Metadata field whose values are the groups: group, outlet...")],
+    over: Annotated[
+        str | None, typer.Option(help="Also by period of the 'date' field, for the time chart: month, week or year.")
+    ] = None,
+    unit: Annotated[str, typer.Option(help="Count articles, or passages (needs the passages file).")] = "article",
+    report: Annotated[Path | None, typer.Option("--report", help="Write a self-contained HTML report.")] = None,
+    json_out: Annotated[Path | None, typer.Option("--json", help="Write every figure as JSON.")] = None,
+    csv_out: Annotated[Path | None, typer.Option("--csv", help="Write one row per frame and group as CSV.")] = None,
+    model: Annotated[
+        Path | None, typer.Option("--model", "-m", help="Model whose card goes into the report's methods note.")
+    ] = None,
+    n_boot: Annotated[int, typer.Option(help="Bootstrap resamples and permutations (at least 1000).")] = 2000,
+    random_state: Annotated[int, typer.Option(help="Seed for the resampling.")] = 0,
+    force: Annotated[bool, typer.Option("--force", help="Replace existing outputs.")] = False,
+) -> None:
+    """Compare frame prevalence between groups: differences, intervals, q-values, distinctive words."""
+    from .compare import compare_files
+    from .report import comparison_table
+
+    result = compare_files(
+        scores, by=by, unit=unit, over=over, report=report, json_out=json_out, csv_out=csv_out,
+        model=model, force=force, n_boot=n_boot, random_state=random_state,
+    )
+    out_console.print(comparison_table(result))
+    for warning in result.warnings:
+        out_console.print(f"[bold yellow]warning:[/] {warning}", highlight=False, soft_wrap=True)
+    sizes = ", ".join(f"{g} {s['units']}" for g, s in result.group_sizes.items())
+    written = [str(p) for p in (report, json_out, csv_out) if p is not None]
+    tail = f" -> {', '.join(written)}" if written else ""
+    out_console.print(f"compared {result.unit}s by {by} ({sizes}){tail}", highlight=False, soft_wrap=True)
 
 
 def run() -> None:

@@ -76,7 +76,7 @@ def read_metadata(path: Path) -> dict[str, dict[str, Any]]:
                 raise InputError("metadata record has no 'id'", path=path, line=number)
             rows[str(record["id"])] = {k: v for k, v in record.items() if k != "id"}
         return rows
-    for number, record in _csv_records(path, required="id"):
+    for _, record in _csv_records(path, required="id"):
         rows[str(record["id"])] = {k: v for k, v in record.items() if k != "id" and v not in (None, "")}
     return rows
 

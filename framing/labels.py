@@ -19,7 +19,7 @@ from typing import Any
 
 from .codebook import Codebook, closest_frame
 from .corpus import _csv_records, _jsonl_records
-from .errors import LabelError
+from .errors import InputError, LabelError
 from .text import LANGUAGES, detect_language
 
 __all__ = ["LabelledPassage", "read_labels", "label_files", "labels_digest", "label_counts"]
@@ -97,8 +97,13 @@ def read_labels(
         records = (
             _jsonl_records(path) if path.suffix.lower() == ".jsonl" else _csv_records(path, required="text")
         )
-        for number, record in records:
-            passages.append(_passage(record, path=path, line=number, known=known, seen_ids=seen_ids))
+        try:
+            for number, record in records:
+                passages.append(_passage(record, path=path, line=number, known=known, seen_ids=seen_ids))
+        except LabelError:
+            raise
+        except InputError as exc:  # malformed JSON or CSV, not UTF-8: still a bad labels file
+            raise LabelError(exc.reason, path=exc.path, line=exc.line) from None
     if not passages:
         raise LabelError("no labelled passages found", path=", ".join(str(p) for p in paths))
     return passages

@@ -18,7 +18,7 @@ import platform
 import tempfile
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -392,7 +392,7 @@ def save_model(
     check_writable(path, force=force)
     check_writable(card_file, force=force)
     card = {**model.card, **(extra_card or {})}
-    card["created"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    card["created"] = datetime.now(UTC).isoformat(timespec="seconds")
     card["model_file"] = path.name
     model.card = card
     tmp_model = tmp_card = None

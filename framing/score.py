@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-
 from .atomic import atomic_write, check_writable
 from .corpus import Article, read_articles
 from .errors import InputError, OutputError

@@ -57,7 +57,11 @@ def normalize(text: str) -> str:
     >>> normalize("Всё  ЕЩЁ")
     'все еще'
     """
-    text = unicodedata.normalize("NFC", text).lower().replace("ё", "е")
+    # NFC after lower-casing: lower() can leave a letter and a combining mark
+    # that compose ("J̌" -> "ǰ"), which would make a second call change the text.
+    text = unicodedata.normalize("NFC", text.lower())
+    while "ё" in text:  # folding can free a second diaeresis to make another ё
+        text = unicodedata.normalize("NFC", text.replace("ё", "е"))
     return _SPACE.sub(" ", text.replace("\u2019", "'")).strip()
 
 
@@ -82,7 +86,12 @@ def tokenize(text: str) -> list[str]:
     >>> tokenize("Multi-vector policy, 2022: «многовекторность»!")
     ['multi', 'vector', 'policy', 'многовекторность']
     """
-    return _WORD.findall(normalize(text))
+    words = _WORD.findall(normalize(text))
+    if all(map(str.isalpha, words)):
+        return words
+    # re counts numerals that are not decimal digits ("²", "¼", "Ⅻ") as word
+    # characters, but they are not letters: split on them too.
+    return [part for w in words for part in "".join(c if c.isalpha() else " " for c in w).split()]
 
 
 @lru_cache(maxsize=500_000)

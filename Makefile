@@ -1,0 +1,46 @@
+# The two set-up commands in the README are `make demo` and `make test`; both
+# create their own virtual environment in .venv first.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+BENCH  ?= ../shared/bench/semeval2023-st2
+OUT    ?= out
+
+.PHONY: demo test lint bench bench-semeval bench-seeds install clean
+
+$(BIN)/framing: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+install: $(BIN)/framing
+
+# The main job: train the default model from labels/, score seeds/, compare the groups.
+demo: install
+	@mkdir -p $(OUT)
+	$(BIN)/framing train labels/ --codebook labels/codebook.toml --out models/default.joblib --force
+	$(BIN)/framing score seeds/ --model models/default.joblib --out $(OUT)/seed-scores.jsonl \
+		--passages $(OUT)/seed-passages.jsonl --force
+	$(BIN)/framing compare $(OUT)/seed-scores.jsonl $(OUT)/seed-passages.jsonl --by group \
+		--model models/default.joblib --report $(OUT)/seed-report.html --json $(OUT)/seed-compare.json --force
+
+test: install
+	$(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/ruff check framing tests scripts
+	$(BIN)/mypy framing
+
+# Accuracy benchmarks on the external SemEval data (never copied into the repo)
+# and on the seed passages. Pass BENCH=path/to/semeval2023-st2 to point elsewhere.
+bench: bench-semeval bench-seeds
+
+bench-semeval: install
+	$(BIN)/python scripts/bench_semeval.py $(BENCH)
+
+bench-seeds: install
+	$(BIN)/framing evaluate labels/ --codebook labels/codebook.toml --cv article
+
+clean:
+	rm -rf $(VENV) $(OUT) .pytest_cache .mypy_cache .ruff_cache
