@@ -11,8 +11,9 @@ The rule, in order:
    headings), short lines that match site furniture ("Subscribe", "Back to Top",
    "Login", "Read more", photo credits, copyright lines, closing author bios),
    headings and captions (under 25 words with no closing punctuation),
-   short bullet lines, truncated teasers ending in "…", and the short lines
-   that follow a "Check Also" / "Related" / "Читайте также" header.
+   short bullet lines, truncated teasers ending in "…", and up to two short
+   lines (a teaser's headline and standfirst) after a "Check Also" /
+   "Related" / "Читайте также" header.
 """
 
 from __future__ import annotations
@@ -47,6 +48,8 @@ _TEASER_HEADER = re.compile(
     re.IGNORECASE,
 )
 _TEASER_MAX_WORDS = 40
+# A teaser is a headline and perhaps a standfirst: never swallow more than this.
+_TEASER_MAX_LINES = 2
 _TRUNCATED = re.compile(r"(…|\.\.\.)$")
 # "Jane Doe is Visiting Senior Research Fellow at ..." closing bios.
 _BIO = re.compile(
@@ -126,14 +129,15 @@ def split_passages(text: str, *, min_words: int = MIN_WORDS) -> list[str]:
     """
     seen: set[str] = set()
     out: list[str] = []
-    in_teasers = False
+    teasers_left = 0
     for p in _paragraphs(text):
         if _TEASER_HEADER.match(p):
-            in_teasers = True
+            teasers_left = _TEASER_MAX_LINES
             continue
-        if in_teasers and _words(p) <= _TEASER_MAX_WORDS:
+        if teasers_left and _words(p) <= _TEASER_MAX_WORDS:
+            teasers_left -= 1
             continue
-        in_teasers = False
+        teasers_left = 0
         if p in seen or is_clutter(p, min_words=min_words):
             continue
         seen.add(p)

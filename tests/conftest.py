@@ -1,0 +1,235 @@
+"""Shared fixtures: a tiny hand-written bilingual labelled corpus, its codebook,
+trained models and a folder of articles to score.
+
+The corpus has three frames (economy, security, identity) and 24 passages,
+12 English and 12 Russian, from 8 "articles" of 3 passages each. Each frame
+has its own vocabulary in both languages, so a model trained on it separates
+the frames, but nothing in the tests depends on more than that.
+"""
+
+from __future__ import annotations
+
+import copy
+import csv
+import json
+import os
+import re
+from pathlib import Path
+
+import pytest
+from hypothesis import settings
+
+from framing.labels import LabelledPassage
+from framing.model import FrameModel, save_model, train
+
+FRAMES = ("economy", "security", "identity")
+
+# (article, language, text, frames)
+CORPUS: list[tuple[str, str, str, tuple[str, ...]]] = [
+    ("a1", "en", "Western sanctions cut oil exports and trade through the pipeline, and the tenge fell "
+     "against the dollar this week.", ("economy",)),
+    ("a1", "en", "Troops from the military alliance landed at the airport as soldiers guarded the border "
+     "and the army patrolled the capital.", ("security",)),
+    ("a1", "en", "The old Soviet monuments and the Russian language divide the nation, as people debate "
+     "their history and identity.", ("identity",)),
+    ("a2", "en", "Banks froze payments and investors fled as sanctions on oil, grain and metal trade hit "
+     "the economy hard.", ("economy",)),
+    ("a2", "en", "The language law and Soviet memory shaped a new national identity, with schools teaching "
+     "Kazakh history anew.", ("identity",)),
+    ("a2", "en", "The weather in the capital was mild on Tuesday, and the city parks were full of families "
+     "walking together.", ()),
+    ("a3", "en", "Military drills near the border and new missile troops alarmed officials who fear the "
+     "army could invade the north.", ("security",)),
+    ("a3", "en", "Oil exports, pipeline tariffs and trade with Europe rose as companies rerouted goods "
+     "around the sanctions.", ("economy",)),
+    ("a3", "en", "Soldiers of the alliance and tanks at the border show the military threat, while "
+     "sanctions hurt the trade in grain.", ("security", "economy")),
+    ("a4", "en", "Monuments to the Soviet past came down and the national language gained ground as people "
+     "rethink their identity and history.", ("identity",)),
+    ("a4", "en", "The army and border guards raised readiness after the troops of the alliance left, "
+     "officials said on Monday.", ("security",)),
+    ("a4", "en", "A football match drew a large crowd to the stadium on Saturday evening, and the home team "
+     "won by two goals.", ()),
+    ("a5", "ru", "Санкции ударили по экспорту нефти и торговле, банки заморозили платежи, а тенге упал "
+     "к доллару.", ("economy",)),
+    ("a5", "ru", "Войска военного союза вошли в столицу, солдаты охраняли аэропорт, а армия патрулировала "
+     "границу.", ("security",)),
+    ("a5", "ru", "Советские памятники и русский язык разделяют общество, люди спорят об истории и "
+     "национальной идентичности.", ("identity",)),
+    ("a6", "ru", "Экспорт нефти и зерна через трубопровод вырос, компании обходят санкции и расширяют "
+     "торговлю с Европой.", ("economy",)),
+    ("a6", "ru", "Закон о языке и память о советском прошлом формируют новую национальную идентичность "
+     "и историю страны.", ("identity",)),
+    ("a6", "ru", "В субботу в городском парке прошел концерт, и семьи с детьми гуляли до позднего "
+     "вечера.", ()),
+    ("a7", "ru", "Военные учения у границы и новые ракетные войска встревожили чиновников, которые "
+     "опасаются вторжения армии.", ("security",)),
+    ("a7", "ru", "Санкции против нефти и металлов ударили по экономике, инвесторы ушли, а торговля "
+     "сократилась.", ("economy",)),
+    ("a7", "ru", "Солдаты союза и танки у границы показывают военную угрозу, а санкции бьют по торговле "
+     "зерном.", ("security", "economy")),
+    ("a8", "ru", "Памятники советскому прошлому снесли, национальный язык укрепился, а люди "
+     "переосмысливают историю и идентичность.", ("identity",)),
+    ("a8", "ru", "Армия и пограничники повысили готовность после того, как войска союза покинули страну, "
+     "сообщили чиновники.", ("security",)),
+    ("a8", "ru", "Футбольный матч собрал много зрителей на стадионе в субботу вечером, и хозяева "
+     "выиграли со счетом два ноль.", ()),
+]
+
+CODEBOOK_TOML = """\
+version = 2
+name = "Test codebook"
+description = "Three frames for the tests."
+
+[[frames]]
+id = "economy"
+label = "Economy"
+definition = "Trade, sanctions, oil, money."
+cues_en = ["sanctions", "oil"]
+cues_ru = ["санкции", "нефть"]
+
+[[frames]]
+id = "security"
+label = "Security"
+definition = "Troops, borders, the military alliance."
+includes = ["troops at the border"]
+excludes = ["a football match"]
+
+[[frames]]
+id = "identity"
+label = "Identity"
+definition = "Language, memory, the Soviet past."
+"""
+
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+
+
+def strip_ansi(text: str) -> str:
+    """Output without colour codes (rich adds them when FORCE_COLOR or CI is set)."""
+    return _ANSI.sub("", text)
+
+
+# HYPOTHESIS_PROFILE=thorough runs the property tests on many more examples.
+settings.register_profile("thorough", max_examples=2000)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "slow: trains on the project's real labels (about 40 s)")
+
+
+def make_passages() -> list[LabelledPassage]:
+    counters: dict[str, int] = {}
+    out = []
+    for article, language, text, frames in CORPUS:
+        counters[article] = counters.get(article, 0) + 1
+        ident = f"{article}-p{counters[article]}"
+        out.append(LabelledPassage(ident, text, frames, language, article, "corpus"))
+    return out
+
+
+def article_texts() -> dict[str, str]:
+    """Each article's passages joined as paragraphs, in order."""
+    texts: dict[str, list[str]] = {}
+    for article, _, text, _ in CORPUS:
+        texts.setdefault(article, []).append(text)
+    return {a: "\n\n".join(ps) for a, ps in texts.items()}
+
+
+def article_frames() -> dict[str, list[str]]:
+    """Union of the frames of each article's passages, in codebook order."""
+    found: dict[str, set[str]] = {}
+    for article, _, _, frames in CORPUS:
+        found.setdefault(article, set()).update(frames)
+    return {a: [f for f in FRAMES if f in fs] for a, fs in found.items()}
+
+
+def write_jsonl(path: Path, records: list[dict]) -> Path:
+    with path.open("w", encoding="utf-8") as fh:
+        for r in records:
+            fh.write(json.dumps(r, ensure_ascii=False) + "\n")
+    return path
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def read_csv(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def article_passages() -> list[LabelledPassage]:
+    """The corpus as 8 labelled articles over 300 words each (for article-unit models)."""
+    out = []
+    frames = article_frames()
+    for article, text in article_texts().items():
+        body = text
+        while len(body.split()) <= 320:
+            body = f"{body}\n\n{text}"
+        language = "en" if article <= "a4" else "ru"
+        out.append(LabelledPassage(article, body, tuple(frames[article]), language, "authored", "articles"))
+    return out
+
+
+@pytest.fixture(scope="session")
+def passages() -> list[LabelledPassage]:
+    return make_passages()
+
+
+@pytest.fixture
+def labels_file(tmp_path: Path) -> Path:
+    """The corpus as a JSONL labels file."""
+    records = [
+        {"id": p.id, "text": p.text, "frames": list(p.frames), "language": p.language, "source": p.source}
+        for p in make_passages()
+    ]
+    return write_jsonl(tmp_path / "labels.jsonl", records)
+
+
+@pytest.fixture
+def codebook_file(tmp_path: Path) -> Path:
+    path = tmp_path / "codebook.toml"
+    path.write_text(CODEBOOK_TOML, encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="session")
+def _trained(passages: list[LabelledPassage]) -> FrameModel:
+    return train(passages, frames=list(FRAMES), random_state=0)
+
+
+@pytest.fixture(scope="session")
+def article_model() -> FrameModel:
+    return train(article_passages(), frames=list(FRAMES), random_state=0)
+
+
+@pytest.fixture
+def model(_trained: FrameModel) -> FrameModel:
+    """A passage model trained on the corpus (a private copy: save_model edits the card)."""
+    return copy.deepcopy(_trained)
+
+
+@pytest.fixture(scope="session")
+def model_file(tmp_path_factory: pytest.TempPathFactory, _trained: FrameModel) -> Path:
+    """The trained model saved with its card (shared: tests must not change it)."""
+    path = tmp_path_factory.mktemp("model") / "test.joblib"
+    save_model(copy.deepcopy(_trained), path)
+    return path
+
+
+@pytest.fixture
+def articles_dir(tmp_path: Path) -> Path:
+    """A folder of .txt articles with clutter around the text and a metadata.csv sidecar."""
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    for article, text in article_texts().items():
+        body = f"Headline of {article}\n\n• USD90.99\n\n{text}\n\nSubscribe to our weekly digest\n\nBack to Top\n"
+        (folder / f"{article}.txt").write_text(body, encoding="utf-8")
+    with (folder / "metadata.csv").open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["id", "title", "outlet", "group"])
+        for i, article in enumerate(sorted(article_texts())):
+            writer.writerow([article, f"Title {article}", f"Outlet {i}", "western" if i < 4 else "russian"])
+    return folder

@@ -1,0 +1,197 @@
+"""Reading articles: .txt files and folders with a metadata sidecar, JSONL, CSV, standard input."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import tempfile
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from framing.corpus import read_articles
+from framing.errors import InputError
+
+from .conftest import article_texts, write_jsonl
+
+TEXT = "Kazakhstan said it would not help Russia evade the sanctions on oil exports."
+
+
+def test_folder_of_txt_files_with_metadata_sidecar(articles_dir: Path) -> None:
+    articles = list(read_articles([articles_dir]))
+    assert [a.id for a in articles] == sorted(article_texts())
+    first = articles[0]
+    assert first.meta == {"title": "Title a1", "outlet": "Outlet 0", "group": "western"}
+    assert articles[-1].meta["group"] == "russian"
+    assert article_texts()["a1"] in first.text
+    assert first.origin == str(articles_dir / "a1.txt")
+
+
+def test_title_defaults_to_the_first_line_and_empty_metadata_is_dropped(tmp_path: Path) -> None:
+    (tmp_path / "x.txt").write_text(f"\n\n  The headline  \n\n{TEXT}\n", encoding="utf-8")
+    (tmp_path / "y.txt").write_text(f"Another headline\n\n{TEXT}\n", encoding="utf-8")
+    (tmp_path / "metadata.csv").write_text("id,title,outlet\ny,,Outlet Y\n", encoding="utf-8")
+    x, y = read_articles([tmp_path])
+    assert x.meta == {"title": "The headline"}
+    assert y.meta == {"outlet": "Outlet Y", "title": "Another headline"}
+
+
+def test_metadata_jsonl_sidecar_and_single_txt_file(tmp_path: Path) -> None:
+    (tmp_path / "x.txt").write_text(f"Headline\n\n{TEXT}", encoding="utf-8")
+    write_jsonl(tmp_path / "metadata.jsonl", [{"id": "x", "group": "western", "year": 2022}])
+    (article,) = read_articles([tmp_path / "x.txt"])
+    assert article.meta == {"group": "western", "year": 2022, "title": "Headline"}
+
+
+def test_utf8_bom_is_removed(tmp_path: Path) -> None:
+    (tmp_path / "x.txt").write_bytes(("Заголовок\n\n" + TEXT).encode("utf-8-sig"))
+    (article,) = read_articles([tmp_path / "x.txt"])
+    assert article.text.startswith("Заголовок")
+    assert article.meta["title"] == "Заголовок"
+
+
+def test_jsonl_articles(tmp_path: Path) -> None:
+    path = write_jsonl(
+        tmp_path / "in.jsonl",
+        [{"id": "k1", "text": TEXT, "outlet": "X", "group": "western"}, {"text": "Второй текст статьи."}],
+    )
+    a, b = read_articles([path])
+    assert (a.id, a.text, a.meta) == ("k1", TEXT, {"outlet": "X", "group": "western"})
+    assert b.id == "in:2"  # file stem and line when there is no id
+    assert b.origin == f"{path}:2"
+
+
+def test_custom_text_and_id_fields(tmp_path: Path) -> None:
+    path = write_jsonl(tmp_path / "in.jsonl", [{"key": 7, "body": TEXT, "text": "ignored metadata"}])
+    (a,) = read_articles([path], text_field="body", id_field="key")
+    assert (a.id, a.text, a.meta) == ("7", TEXT, {"text": "ignored metadata"})
+
+
+def test_malformed_jsonl_line_names_file_and_line(tmp_path: Path) -> None:
+    path = tmp_path / "in.jsonl"
+    path.write_text(json.dumps({"text": TEXT}) + "\n\n" + '{"text": "unterminated\n', encoding="utf-8")
+    reader = read_articles([path])
+    assert next(reader).text == TEXT  # lazily: the good record comes first
+    with pytest.raises(InputError, match="malformed JSON") as info:
+        next(reader)
+    assert str(info.value).startswith(f"{path}:3: ")
+    assert info.value.line == 3
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [("[1, 2]", "must be a JSON object"), ('{"id": "x"}', "no 'text' text"), ('{"text": "  "}', "empty 'text'")],
+)
+def test_bad_jsonl_records(tmp_path: Path, line: str, message: str) -> None:
+    path = tmp_path / "in.jsonl"
+    path.write_text(line + "\n", encoding="utf-8")
+    with pytest.raises(InputError, match=message) as info:
+        list(read_articles([path]))
+    assert str(info.value).startswith(f"{path}:1: ")
+
+
+def test_csv_articles(tmp_path: Path) -> None:
+    path = tmp_path / "in.csv"
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["id", "outlet", "text"])
+        writer.writerow(["c1", "Outlet", f"First line.\n\n{TEXT}"])
+        writer.writerow(["", "Other", TEXT])
+    a, b = read_articles([path])
+    assert (a.id, a.meta, a.text) == ("c1", {"outlet": "Outlet"}, f"First line.\n\n{TEXT}")
+    assert b.id.startswith("in:")
+
+
+def test_csv_without_the_text_column_lists_the_columns_found(tmp_path: Path) -> None:
+    path = tmp_path / "in.csv"
+    path.write_text("id,body,outlet\n1,some text,X\n", encoding="utf-8")
+    with pytest.raises(InputError) as info:
+        list(read_articles([path]))
+    message = str(info.value)
+    assert message.startswith(f"{path}:1: no 'text' column")
+    assert "'id', 'body', 'outlet'" in message
+
+
+def test_not_utf8(tmp_path: Path) -> None:
+    path = tmp_path / "in.jsonl"
+    path.write_bytes(json.dumps({"text": TEXT}).encode() + b"\n" + '{"text": "Казахстан"}'.encode("cp1251") + b"\n")
+    with pytest.raises(InputError, match="not UTF-8") as info:
+        list(read_articles([path]))
+    assert info.value.line == 2
+    txt = tmp_path / "x.txt"
+    txt.write_bytes("Заголовок\n\nКазахстан".encode("cp1251"))
+    with pytest.raises(InputError, match="not UTF-8"):
+        list(read_articles([txt]))
+
+
+def test_missing_inputs_and_empty_files(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="no such file or folder"):
+        list(read_articles([tmp_path / "missing.txt"]))
+    with pytest.raises(InputError, match=r"holds no \.txt"):
+        list(read_articles([tmp_path]))
+    (tmp_path / "empty.txt").write_text("  \n", encoding="utf-8")
+    with pytest.raises(InputError, match="empty file"):
+        list(read_articles([tmp_path / "empty.txt"]))
+
+
+def test_inputs_are_read_in_the_order_given(tmp_path: Path) -> None:
+    (tmp_path / "b.txt").write_text(f"B\n\n{TEXT}", encoding="utf-8")
+    (tmp_path / "a.txt").write_text(f"A\n\n{TEXT}", encoding="utf-8")
+    assert [a.id for a in read_articles([tmp_path / "b.txt", tmp_path / "a.txt"])] == ["b", "a"]
+    assert [a.id for a in read_articles([tmp_path])] == ["a", "b"]
+
+
+def test_stdin_plain_text() -> None:
+    (article,) = read_articles(["-"], stdin=io.StringIO(f"Headline\n\n{TEXT}\n"))
+    assert article.id == "stdin"
+    assert article.text == f"Headline\n\n{TEXT}\n"
+
+
+def test_stdin_jsonl() -> None:
+    stream = io.StringIO(json.dumps({"id": "s1", "text": TEXT, "group": "g"}) + "\n\n" + json.dumps({"text": "Два."}))
+    a, b = read_articles(["-"], stdin=stream)
+    assert (a.id, a.text, a.meta) == ("s1", TEXT, {"group": "g"})
+    assert (b.id, b.text) == ("stdin:3", "Два.")
+
+
+@pytest.mark.parametrize(
+    ("data", "message", "line"),
+    [("", "no input", None), ("{not json", "malformed JSON", 1), ('{"id": 1}\n', "needs a 'text' string", 1)],
+)
+def test_bad_stdin(data: str, message: str, line: int | None) -> None:
+    with pytest.raises(InputError, match=message) as info:
+        list(read_articles(["-"], stdin=io.StringIO(data)))
+    assert info.value.path == "<stdin>"
+    assert info.value.line == line
+
+
+# Property tests: arbitrary texts round-trip through JSONL and CSV files ------------------------
+
+_texts = st.lists(st.text(min_size=1).filter(lambda t: t.strip() != ""), min_size=1, max_size=5)
+
+
+@settings(suppress_health_check=[HealthCheck.filter_too_much])
+@given(_texts)
+def test_texts_round_trip_through_jsonl(texts: list[str]) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        path = write_jsonl(Path(folder) / "in.jsonl", [{"id": str(i), "text": t} for i, t in enumerate(texts)])
+        articles = list(read_articles([path]))
+    assert [a.text for a in articles] == texts
+    assert [a.id for a in articles] == [str(i) for i in range(len(texts))]
+
+
+@settings(suppress_health_check=[HealthCheck.filter_too_much])
+@given(_texts)
+def test_texts_round_trip_through_csv(texts: list[str]) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "in.csv"
+        with path.open("w", encoding="utf-8", newline="") as fh:
+            writer = csv.writer(fh)
+            writer.writerow(["id", "text"])
+            writer.writerows([str(i), t] for i, t in enumerate(texts))
+        articles = list(read_articles([path]))
+    assert [a.text for a in articles] == texts
+    assert [a.id for a in articles] == [str(i) for i in range(len(texts))]

@@ -1,0 +1,148 @@
+"""Language detection, normalisation, tokenisation, stemming and the n-gram analyzer."""
+
+from __future__ import annotations
+
+import pickle
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from framing.text import StemAnalyzer, detect_language, normalize, stem, tokenize
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("Всё ЕЩЁ", "все еще"),
+        ("ёлка Ёлка елка", "елка елка елка"),
+        ("Kazakhstan\u2019s  stance", "kazakhstan's stance"),
+        ("  a\t\tb\n\nc  ", "a b c"),
+        ("e\u0308", "ë"),  # combining diaeresis composed (NFC)
+        ("Е\u0308ж", "еж"),  # decomposed Ё folds too
+        ("", ""),
+    ],
+)
+def test_normalize(raw: str, expected: str) -> None:
+    assert normalize(raw) == expected
+
+
+@pytest.mark.parametrize("raw", ["J\u030c", "T\u0308", "\u0399\u0308\u0301", "Ё\u0308", "ё\u0300", "Ώ\u0345"])
+def test_normalize_is_idempotent_with_combining_marks(raw: str) -> None:
+    # Lower-casing can produce a letter and a mark that compose; folding ё can free a
+    # second diaeresis. Either would make a second normalize() change the text.
+    once = normalize(raw)
+    assert normalize(once) == once
+    assert "ё" not in once
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("Kazakhstan refused to recognise the republics.", "en"),
+        ("Казахстан отказался признать республики.", "ru"),
+        ("Токаев said «нет» to Putin at the St Petersburg forum on Friday.", "en"),  # Latin outnumbers
+        ("Президент Токаев заявил на форуме в Петербурге, что Kazakhstan не признает ЛНР.", "ru"),
+        ("2022 — 1991", "en"),  # no letters at all: the default
+        ("", "en"),
+    ],
+)
+def test_detect_language(text: str, language: str) -> None:
+    assert detect_language(text) == language
+
+
+def test_tokenize_splits_on_digits_hyphens_punctuation_and_lowercases() -> None:
+    assert tokenize("Multi-vector policy, 2022: «Многовекторность»!") == [
+        "multi",
+        "vector",
+        "policy",
+        "многовекторность",
+    ]
+    assert tokenize("COVID19 snake_case") == ["covid", "snake", "case"]
+    assert tokenize("Всё-таки ЁЖ") == ["все", "таки", "еж"]
+    assert tokenize("... 123 —") == []
+
+
+def test_tokenize_splits_on_numerals_that_are_not_decimal_digits() -> None:
+    # "²", "¼" and "Ⅻ" are word characters to re but not letters.
+    assert tokenize("x² ¼cup ⅫCentury km²") == ["x", "cup", "century", "km"]
+
+
+def test_stem_english_and_russian() -> None:
+    assert stem("sanctions") == stem("sanction") == "sanction"
+    assert stem("санкциями") == stem("санкции") == stem("санкция")
+    assert stem("санкциями").startswith("санкц")
+
+
+def test_stem_chooses_the_stemmer_by_the_word_script() -> None:
+    # An English word inside Russian text gets the English stemmer, and the reverse.
+    assert stem("running") == "run"
+    assert stem("россия") == stem("россии")
+    # The Russian stemmer leaves Latin words alone and the English one Cyrillic words,
+    # so a wrong choice would show as an unstemmed word.
+    assert stem("sanctions") != "sanctions"
+    assert stem("санкциями") != "санкциями"
+
+
+def test_stem_analyzer_unigrams_and_bigrams_after_stop_words() -> None:
+    analyzer = StemAnalyzer(ngram_range=(1, 2))
+    assert analyzer("The sanctions on Russia") == ["sanction", "russia", "sanction russia"]
+    # Stop words are removed before n-grams are formed, in Russian too.
+    assert analyzer("санкции и нефть") == [stem("санкции"), stem("нефть"), f"{stem('санкции')} {stem('нефть')}"]
+
+
+def test_stem_analyzer_keeps_stop_words_when_asked() -> None:
+    analyzer = StemAnalyzer(ngram_range=(1, 1), stop_words=False)
+    assert analyzer("The sanctions on Russia") == ["the", "sanction", "on", "russia"]
+
+
+def test_stem_analyzer_ngram_ranges() -> None:
+    words = ["troops", "border", "alliance", "tanks"]
+    stems = [stem(w) for w in words]
+    text = " ".join(words)
+    assert StemAnalyzer(ngram_range=(2, 2))(text) == [" ".join(stems[i : i + 2]) for i in range(3)]
+    trigrams = StemAnalyzer(ngram_range=(1, 3))(text)
+    assert trigrams[:4] == stems
+    assert trigrams[-2:] == [" ".join(stems[0:3]), " ".join(stems[1:4])]
+    assert len(trigrams) == 4 + 3 + 2
+    assert StemAnalyzer(ngram_range=(3, 3))("troops border") == []
+
+
+def test_stem_analyzer_folds_yo_and_case() -> None:
+    analyzer = StemAnalyzer(ngram_range=(1, 1))
+    assert analyzer("ВСЁ РАВНО Ёлки") == analyzer("все равно елки")
+
+
+def test_stem_analyzer_pickles() -> None:
+    analyzer = StemAnalyzer(ngram_range=(1, 3), stop_words=False)
+    clone = pickle.loads(pickle.dumps(analyzer))
+    assert clone("Troops at the border") == analyzer("Troops at the border")
+    assert repr(clone) == "StemAnalyzer(ngram_range=(1, 3), stop_words=False)"
+
+
+# Property tests ------------------------------------------------------------------------------
+
+
+@given(st.text())
+def test_normalize_and_tokenize_never_crash(text: str) -> None:
+    normalized = normalize(text)
+    assert "ё" not in normalized
+    assert normalized == normalized.strip()
+    assert "  " not in normalized
+    for token in tokenize(text):
+        assert token and token.isalpha()
+        assert token == token.lower()
+        assert "ё" not in token
+
+
+@given(st.text())
+def test_normalize_is_idempotent(text: str) -> None:
+    once = normalize(text)
+    assert normalize(once) == once
+
+
+@given(st.text(alphabet=st.characters(codec="utf-8")))
+def test_stem_analyzer_never_crashes(text: str) -> None:
+    grams = StemAnalyzer(ngram_range=(1, 2))(text)
+    unigrams = [g for g in grams if " " not in g]
+    assert len(grams) == len(unigrams) + max(len(unigrams) - 1, 0)
