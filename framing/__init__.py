@@ -8,17 +8,20 @@ from __future__ import annotations
 __version__ = "0.1.0"
 
 from .codebook import Codebook, Frame, load_codebook
+from .compare import Comparison, compare, compare_files, read_scores
 from .corpus import Article, read_articles
 from .errors import FramingError, InputError, LabelError, ModelError, OutputError, TrainingError
 from .evaluate import cross_validate, evaluate_model
 from .labels import LabelledPassage, read_labels
 from .model import FrameModel, ModelConfig, load_model, save_model, train
 from .passages import split_passages
+from .score import score, score_articles
 
 __all__ = [
     "__version__",
     "Article",
     "Codebook",
+    "Comparison",
     "Frame",
     "FrameModel",
     "FramingError",
@@ -29,13 +32,18 @@ __all__ = [
     "ModelError",
     "OutputError",
     "TrainingError",
+    "compare",
+    "compare_files",
     "cross_validate",
     "evaluate_model",
     "load_codebook",
     "load_model",
     "read_articles",
     "read_labels",
+    "read_scores",
     "save_model",
+    "score",
+    "score_articles",
     "split_passages",
     "train",
 ]

@@ -16,7 +16,24 @@ from typing import IO
 
 from .errors import OutputError
 
-__all__ = ["atomic_write", "check_writable"]
+__all__ = ["atomic_write", "check_writable", "make_temp"]
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def make_temp(path: Path) -> tuple[int, Path]:
+    """A temporary file beside ``path``, with the permissions a new file would get.
+
+    mkstemp creates files readable by their owner only; outputs are meant to be
+    shared like any file the user writes, so the usual umask applies instead.
+    """
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    os.fchmod(fd, 0o666 & ~_umask())
+    return fd, Path(name)
 
 
 def check_writable(path: str | Path, *, force: bool = False) -> Path:
@@ -46,8 +63,7 @@ def atomic_write(
     """
     path = check_writable(path, force=force)
     binary = "b" in mode
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    tmp = Path(tmp_name)
+    fd, tmp = make_temp(path)
     try:
         with os.fdopen(fd, mode, encoding=None if binary else encoding, newline=None if binary else "") as fh:
             yield fh

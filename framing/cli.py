@@ -218,7 +218,7 @@ def compare_cmd(
     model: Annotated[
         Path | None, typer.Option("--model", "-m", help="Model whose card goes into the report's methods note.")
     ] = None,
-    n_boot: Annotated[int, typer.Option(help="Bootstrap resamples and permutations (at least 1000).")] = 2000,
+    n_boot: Annotated[int, typer.Option(help="Bootstrap resamples and permutations (at least 2000).")] = 2000,
     random_state: Annotated[int, typer.Option(help="Seed for the resampling.")] = 0,
     force: Annotated[bool, typer.Option("--force", help="Replace existing outputs.")] = False,
 ) -> None:

@@ -15,7 +15,6 @@ import hashlib
 import json
 import os
 import platform
-import tempfile
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -29,7 +28,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
 from sklearn.pipeline import FeatureUnion
 
-from .atomic import check_writable
+from .atomic import check_writable, make_temp
 from .errors import ModelError, OutputError, TrainingError
 from .labels import LabelledPassage, label_counts, labels_digest
 from .text import StemAnalyzer, normalize
@@ -397,13 +396,11 @@ def save_model(
     model.card = card
     tmp_model = tmp_card = None
     try:
-        fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+        fd, tmp_model = make_temp(path)
         os.close(fd)
-        tmp_model = Path(name)
         joblib.dump({"format": FORMAT, "model": model}, tmp_model, compress=3)
         card["model_sha256"] = _sha256(tmp_model)
-        fd, name = tempfile.mkstemp(prefix=f".{card_file.name}.", suffix=".part", dir=path.parent)
-        tmp_card = Path(name)
+        fd, tmp_card = make_temp(card_file)
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             json.dump(card, fh, indent=2, ensure_ascii=False)
             fh.write("\n")

@@ -72,3 +72,16 @@ def test_newlines_are_written_as_given(tmp_path: Path) -> None:
     with atomic_write(target) as fh:
         fh.write("a\r\nb\n")
     assert target.read_bytes() == b"a\r\nb\n"
+
+
+def test_written_file_gets_umask_permissions_not_owner_only(tmp_path):
+    import os
+
+    old = os.umask(0o022)
+    try:
+        target = tmp_path / "shared.txt"
+        with atomic_write(target) as fh:
+            fh.write("x")
+    finally:
+        os.umask(old)
+    assert target.stat().st_mode & 0o777 == 0o644
