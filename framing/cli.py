@@ -8,6 +8,8 @@ here; library code never exits.
 from __future__ import annotations
 
 import json
+import signal
+import warnings
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -18,13 +20,14 @@ try:  # recent typer vendors its own click; older ones use click itself
 except ImportError:  # pragma: no cover
     import click  # type: ignore[no-redef]
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 from typer.core import TyperGroup
 
 from . import __version__
 from .atomic import atomic_write, check_writable
 from .codebook import load_codebook
-from .errors import FramingError
+from .errors import FramingError, InputWarning, ModelError
 from .evaluate import cross_validate, evaluate_model
 from .labels import read_labels
 from .model import card_path, load_model, save_model, train
@@ -39,14 +42,44 @@ class _Commands(TyperGroup):
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
-            return super().invoke(ctx)
+            with warnings.catch_warnings():  # restores showwarning afterwards
+                warnings.showwarning = _show_warning
+                return super().invoke(ctx)
         except FramingError as exc:
-            err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+            err_console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
             raise typer.Exit(exc.exit_code) from None
         except OSError as exc:
             where = f"{exc.filename}: " if exc.filename else ""
-            err_console.print(f"[bold red]error:[/] {where}{exc.strerror or exc}", highlight=False, soft_wrap=True)
+            message = escape(f"{where}{exc.strerror or exc}")
+            err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
             raise typer.Exit(1) from None
+        except KeyboardInterrupt:
+            # Ctrl-C or SIGTERM: outputs being written were removed on the way out
+            # (atomic_write), so nothing half-written is left under a final name.
+            err_console.print(
+                "[bold red]error:[/] interrupted; unfinished outputs were removed, run the command again",
+                highlight=False,
+                soft_wrap=True,
+            )
+            raise typer.Exit(130) from None
+
+
+_python_showwarning = warnings.showwarning
+
+
+def _show_warning(message: Warning | str, category: type[Warning], *args: Any, **kwargs: Any) -> None:
+    # Input warnings from library calls without a callback (a label file in
+    # Windows-1251, say) read like the rest: one "warning:" line.
+    if issubclass(category, InputWarning):
+        _note("warning", str(message))
+    else:
+        _python_showwarning(message, category, *args, **kwargs)
+
+
+def _note(kind: str, message: str) -> None:
+    """A ``warning:`` or ``skipped:`` line on stderr, never wrapped."""
+    style = "yellow" if kind == "warning" else "dim"
+    err_console.print(f"[{style}]{kind}:[/] {escape(message)}", highlight=False, soft_wrap=True)
 
 
 app = typer.Typer(
@@ -100,14 +133,29 @@ def train_cmd(
     unit: Annotated[str, typer.Option(help="What the labels are: passage, article, or auto.")] = "auto",
     random_state: Annotated[int, typer.Option(help="Seed for folds and solvers.")] = 0,
     force: Annotated[bool, typer.Option("--force", help="Replace an existing model.")] = False,
+    parent: Annotated[
+        Path | None,
+        typer.Option(help="The model this one is retrained from, recorded in the card. Default: the model replaced."),
+    ] = None,
 ) -> None:
     """Train a frame model from labelled passages and write it with its card."""
+    from .versions import lineage
+
     check_writable(out, force=force)  # before training, which can take minutes
     check_writable(card_path(out), force=force)
+    # A model replaced with --force is the new one's parent unless told otherwise;
+    # one whose card cannot be read is simply not recorded.
+    replaced = parent is None and out.is_file() and card_path(out).is_file()
+    try:
+        history = lineage(labels, parent=out if replaced else parent)
+    except ModelError:
+        if not replaced:
+            raise
+        history = lineage(labels)
     book = load_codebook(codebook) if codebook else None
     passages = read_labels(labels, codebook=book)
     model = train(passages, frames=book.ids if book else None, unit=unit, random_state=random_state)
-    extra: dict[str, Any] = {"label_files": [str(p) for p in labels]}
+    extra: dict[str, Any] = {"label_files": [str(p) for p in labels], **history}
     if book is not None:
         extra["codebook"] = {"path": str(codebook), "version": book.version, "name": book.name}
     card_file = save_model(model, out, force=force, extra_card=extra)
@@ -117,6 +165,8 @@ def train_cmd(
         f"(card {card_file.name}); out-of-fold micro-F1 {cv['micro']['f1']:.3f}, macro-F1 {cv['macro']['f1']:.3f}",
         highlight=False,
     )
+    if history["parent"] is not None:
+        out_console.print(f"parent model: {history['parent']['path']} (recorded in the card)", highlight=False)
 
 
 @app.command("score")
@@ -131,9 +181,32 @@ def score_cmd(
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace existing outputs.")] = False,
     show: Annotated[int, typer.Option(help="Articles to show in the summary table.")] = 6,
+    skip_bad: Annotated[
+        bool,
+        typer.Option("--skip-bad", help="Go on past bad records and files, listing each on stderr."),
+    ] = False,
+    text_field: Annotated[str, typer.Option(help="Column with the article text in JSONL/CSV inputs.")] = "text",
+    id_field: Annotated[str, typer.Option(help="Column with the article id in JSONL/CSV inputs.")] = "id",
 ) -> None:
-    """Score articles on every frame of a model."""
-    summary = score(inputs, model=model, out=out, passages_out=passages, force=force, keep_records=show)
+    """Score articles on every frame of a model.
+
+    Inputs: .txt and .html files (or folders of them, with a metadata.csv), JSONL or CSV
+    with a text column, or - for stdin. Legacy encodings (Windows-1251, KOI8-R) are
+    detected, with a warning.
+    """
+    summary = score(
+        inputs,
+        model=model,
+        out=out,
+        passages_out=passages,
+        force=force,
+        keep_records=show,
+        skip_bad=skip_bad,
+        on_skip=lambda error: _note("skipped", str(error)),
+        on_warning=lambda message: _note("warning", message),
+        text_field=text_field,
+        id_field=id_field,
+    )
     # Frames as rows and articles as columns: frame names stay readable at 80 columns.
     table = Table(title="Frame scores (* = over the frame's threshold)", title_justify="left")
     table.add_column("frame", no_wrap=True, min_width=max(map(len, summary.frames), default=5))
@@ -152,8 +225,13 @@ def score_cmd(
     more = summary.articles - len(summary.records)
     tail = f" ({more} more not shown)" if more > 0 else ""
     where = f" and {summary.passages_out}" if summary.passages_out else ""
+    extra = ""
+    if summary.duplicates:
+        extra += f"; {summary.duplicates} near-duplicates of earlier articles flagged (duplicate_of)"
+    if summary.skipped:
+        extra += f"; {len(summary.skipped)} bad records skipped (the 'skipped:' lines on stderr)"
     out_console.print(
-        f"scored {summary.articles} articles ({summary.passages} passages){tail} -> {summary.out}{where}",
+        f"scored {summary.articles} articles ({summary.passages} passages){tail} -> {summary.out}{where}{extra}",
         highlight=False,
     )
 
@@ -172,14 +250,32 @@ def evaluate_cmd(
     random_state: Annotated[int, typer.Option(help="Seed for folds and solvers.")] = 0,
     json_out: Annotated[Path | None, typer.Option("--json", help="Also write the figures as JSON.")] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace an existing --json file.")] = False,
+    against: Annotated[
+        Path | None,
+        typer.Option(help="With --model: an older model scored on the same labels; shows per-frame F1 differences."),
+    ] = None,
+    n_boot: Annotated[int, typer.Option(help="With --against: paired bootstrap resamples (at least 2000).")] = 2000,
 ) -> None:
     """Micro/macro F1 and per-frame precision, recall, F1 and support."""
     if (model is None) == (cv is None):
         raise typer.BadParameter("give exactly one of --model or --cv")
+    if against is not None and model is None:
+        raise typer.BadParameter("--against compares two trained models: give --model NEW --against OLD")
     if json_out is not None:
         check_writable(json_out, force=force)  # before cross-validating, which can take minutes
     book = load_codebook(codebook) if codebook else None
     passages = read_labels(labels, codebook=book)
+    if model is not None and against is not None:
+        from .versions import compare_models
+
+        report = compare_models(
+            load_model(model), load_model(against), passages, n_boot=n_boot, random_state=random_state
+        )
+        if json_out is not None:
+            with atomic_write(json_out, force=force) as fh:
+                json.dump(report, fh, indent=2)
+        out_console.print(_against_table(report, f"{model} (new) against {against} (old), {len(passages)} passages"))
+        return
     if model is not None:
         report = evaluate_model(load_model(model), passages)
         title = f"{model} on {len(passages)} held-out passages"
@@ -193,6 +289,30 @@ def evaluate_cmd(
         with atomic_write(json_out, force=force) as fh:
             json.dump(report, fh, indent=2)
     out_console.print(_metrics_table(report, title))
+
+
+def _against_table(report: dict[str, Any], title: str) -> Table:
+    """Old and new F1 side by side, the difference and its paired bootstrap interval."""
+    level = round(100 * report["level"])
+    table = Table(title=title, title_justify="left", caption=report["method"], caption_justify="left")
+    for col in ("frame", "support", "old F1", "new F1", "new - old", f"{level}% interval", ""):
+        table.add_column(col, justify="left" if col == "frame" else "right")
+
+    def add(name: str, row: dict[str, Any], support: str) -> None:
+        low, high = row["ci"]
+        verdict = "better" if low > 0 else "worse" if high < 0 else ""
+        style = "green" if verdict == "better" else "red" if verdict == "worse" else "dim"
+        table.add_row(
+            name, support, _fmt(row["old"]), _fmt(row["new"]), f"{row['diff']:+.3f}",
+            f"[{low:+.3f}, {high:+.3f}]", f"[{style}]{verdict or 'no clear change'}[/]",
+        )
+
+    for frame, row in report["frames"].items():
+        add(frame, row, str(row["support"]))
+    table.add_section()
+    for avg in ("micro", "macro"):
+        add(f"[bold]{avg}[/]", report[avg], "")
+    return table
 
 
 def _folds(value: str | None) -> int:
@@ -221,6 +341,9 @@ def compare_cmd(
     n_boot: Annotated[int, typer.Option(help="Bootstrap resamples and permutations (at least 2000).")] = 2000,
     random_state: Annotated[int, typer.Option(help="Seed for the resampling.")] = 0,
     force: Annotated[bool, typer.Option("--force", help="Replace existing outputs.")] = False,
+    dedupe: Annotated[
+        bool, typer.Option("--dedupe", help="Count each story once: leave out near-duplicates 'framing score' flagged.")
+    ] = False,
 ) -> None:
     """Compare frame prevalence between groups: differences, intervals, q-values, distinctive words."""
     from .compare import compare_files
@@ -228,7 +351,7 @@ def compare_cmd(
 
     result = compare_files(
         scores, by=by, unit=unit, over=over, report=report, json_out=json_out, csv_out=csv_out,
-        model=model, force=force, n_boot=n_boot, random_state=random_state,
+        model=model, force=force, n_boot=n_boot, random_state=random_state, dedupe=dedupe,
     )
     out_console.print(comparison_table(result))
     for warning in result.warnings:
@@ -239,6 +362,284 @@ def compare_cmd(
     out_console.print(f"compared {result.unit}s by {by} ({sizes}){tail}", highlight=False, soft_wrap=True)
 
 
+# ---------------------------------------------------------------------------
+# Retraining with new labels: label files, active learning, labelling, audit
+
+labels_app = typer.Typer(
+    help="Manage label files: import labels from other tools, count them, rename or merge frames.",
+    no_args_is_help=True,
+)
+app.add_typer(labels_app, name="labels")
+
+
+def _short(text: str, width: int = 70) -> str:
+    text = " ".join(text.split())
+    return escape(text if len(text) <= width else text[: width - 1] + "…")
+
+
+def _codebook_near(codebook: Path | None, labels: list[Path]) -> Any:
+    """The codebook given, else codebook.toml beside the first labels path, else None."""
+    if codebook is not None:
+        return load_codebook(codebook)
+    first = labels[0]
+    candidate = (first if first.is_dir() else first.parent) / "codebook.toml"
+    return load_codebook(candidate) if candidate.is_file() else None
+
+
+@labels_app.command("import")
+def labels_import_cmd(
+    files: Annotated[list[Path], typer.Argument(help="CSV or JSONL files of labelled passages to import.")],
+    into: Annotated[Path, typer.Option("--into", help="The label file to add to, e.g. labels/NAME.jsonl.")],
+    codebook: Annotated[
+        Path | None,
+        typer.Option(help="Codebook (TOML) to validate frames against. Default: codebook.toml beside --into."),
+    ] = None,
+    text_col: Annotated[str, typer.Option("--text-col", help="Column or field with the passage text.")] = "text",
+    frames_col: Annotated[str, typer.Option("--frames-col", help="Column or field with the frame ids.")] = "frames",
+    sep: Annotated[str, typer.Option("--sep", help="What separates frame ids in a text cell.")] = ";",
+    id_col: Annotated[str, typer.Option("--id-col", help="Column with passage ids ('' to number them).")] = "id",
+    language_col: Annotated[
+        str, typer.Option("--language-col", help="Column with the language (en/ru); detected when absent.")
+    ] = "language",
+    source_col: Annotated[
+        str, typer.Option("--source-col", help="Column with the source article's id (default: authored).")
+    ] = "source",
+    labels: Annotated[
+        list[Path] | None,
+        typer.Option("--labels", help="Labels to check for duplicates. Default: every label file beside --into."),
+    ] = None,
+) -> None:
+    """Import labelled passages from CSV or JSONL into a label file, checked and without duplicates."""
+    from .labelling import find_codebook, import_labels
+
+    book = find_codebook(codebook, near=into)
+    report = import_labels(
+        files, into=into, codebook=book, existing=labels, text_col=text_col, frames_col=frames_col, sep=sep,
+        id_col=id_col, language_col=language_col, source_col=source_col,
+    )
+    if report.duplicates:
+        table = Table(title="Duplicates of passages already labelled (left out)", title_justify="left")
+        for col in ("record", "already at", "match"):
+            table.add_column(col)
+        for where, other, kind in report.duplicates[:10]:
+            table.add_row(escape(where), escape(other), kind)
+        if len(report.duplicates) > 10:
+            table.caption = f"{len(report.duplicates) - 10} more not shown"
+        out_console.print(table)
+    if report.conflicts:
+        table = Table(title="Conflicts: the same passage with other frames (not imported)", title_justify="left")
+        for col in ("record", "its frames", "other record", "other frames"):
+            table.add_column(col)
+        for where, other, frames, theirs in report.conflicts:
+            table.add_row(escape(where), ", ".join(frames) or "none", escape(other), ", ".join(theirs) or "none")
+        out_console.print(table)
+    out_console.print(
+        f"imported {report.added} of {report.read} passages into [bold]{escape(str(report.into))}[/] "
+        f"(stamped codebook version {report.codebook_version}); {len(report.duplicates)} duplicates left out, "
+        f"{len(report.conflicts)} conflicts to settle by hand",
+        highlight=False, soft_wrap=True,
+    )
+
+
+@labels_app.command("stats")
+def labels_stats_cmd(
+    labels: Annotated[
+        list[Path] | None, typer.Argument(help="Label files or folders (default: labels/).")
+    ] = None,
+    codebook: Annotated[
+        Path | None, typer.Option(help="Codebook (TOML). Default: codebook.toml beside the labels, if any.")
+    ] = None,
+    json_out: Annotated[Path | None, typer.Option("--json", help="Also write the counts as JSON.")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing --json file.")] = False,
+) -> None:
+    """Passages per frame, language and source, and the frames under the trainer's minimum."""
+    from .labelling import label_stats
+    from .model import frames_of
+
+    paths = labels or [Path("labels")]
+    if json_out is not None:
+        check_writable(json_out, force=force)
+    book = _codebook_near(codebook, paths)
+    passages = read_labels(paths, codebook=book)
+    stats = label_stats(passages, book.ids if book is not None else frames_of(passages))
+    table = Table(title=f"{stats['passages']} labelled passages: positives per frame", title_justify="left")
+    for col in ("frame", "positives", "en", "ru", "judged on", "negatives", ""):
+        table.add_column(col, justify="left" if col in ("frame", "") else "right")
+    for frame, row in stats["frames"].items():
+        flag = stats["below_minimum"].get(frame, "")
+        table.add_row(
+            frame, str(row["positives"]), str(row["by_language"]["en"]), str(row["by_language"]["ru"]),
+            str(row["judged"]), str(row["negatives"]), f"[bold red]{flag}[/]" if flag else "",
+        )
+    table.add_section()
+    table.add_row("[dim]no frame[/]", str(stats["no_frame"]), "", "", "", "", "")
+    out_console.print(table)
+    languages = Table(title="Per language", title_justify="left")
+    languages.add_column("language")
+    languages.add_column("passages", justify="right")
+    for language, count in stats["by_language"].items():
+        languages.add_row(language, str(count))
+    out_console.print(languages)
+    sources = Table(title="Per source (article id, or authored)", title_justify="left")
+    sources.add_column("source")
+    sources.add_column("passages", justify="right")
+    shown = list(stats["by_source"].items())
+    for source, count in shown[:15]:
+        sources.add_row(escape(source), str(count))
+    if len(shown) > 15:
+        sources.add_row(f"[dim]{len(shown) - 15} more sources[/]", str(sum(c for _, c in shown[15:])))
+    out_console.print(sources)
+    if json_out is not None:
+        with atomic_write(json_out, force=force) as fh:
+            json.dump(stats, fh, indent=2, ensure_ascii=False)
+    if stats["below_minimum"]:
+        out_console.print(
+            f"[bold red]under the minimum[/] (training needs {stats['min_positives']} positives and a negative "
+            f"per frame): {', '.join(stats['below_minimum'])}",
+            highlight=False, soft_wrap=True,
+        )
+    else:
+        out_console.print(f"every frame has at least {stats['min_positives']} positive passages", highlight=False)
+
+
+@labels_app.command("migrate")
+def labels_migrate_cmd(
+    labels: Annotated[list[Path], typer.Argument(help="Label files or folders to migrate.")],
+    rename: Annotated[
+        list[str] | None, typer.Option("--rename", help="OLD=NEW: rename a frame (repeatable).")
+    ] = None,
+    merge: Annotated[
+        list[str] | None, typer.Option("--merge", help="A,B=NEW: merge frames into one (repeatable).")
+    ] = None,
+    codebook: Annotated[Path | None, typer.Option(help="Codebook (TOML) to migrate with the labels.")] = None,
+) -> None:
+    """Rename or merge frames in label files (and the codebook), keeping each old file as NAME.bak."""
+    from .labelling import migrate_labels, parse_steps
+
+    steps = parse_steps(rename or [], merge or [])
+    report = migrate_labels(labels, steps=steps, codebook=codebook)
+    for path, changed in report.files.items():
+        out_console.print(f"{escape(path)}: {changed} records changed", highlight=False, soft_wrap=True)
+    if report.codebook:
+        gone = f"; removed the tables of {', '.join(report.removed_tables)} " if report.removed_tables else ""
+        note = "(their definitions are in the .bak: fold them into the merged frame's)" if gone else ""
+        out_console.print(f"{escape(report.codebook)}: migrated{gone}{note}", highlight=False, soft_wrap=True)
+    if report.backups:
+        out_console.print(f"backups: {escape(', '.join(report.backups))}", highlight=False, soft_wrap=True)
+
+
+@app.command("suggest")
+def suggest_cmd(
+    inputs: Annotated[
+        list[str], typer.Argument(help="Articles: .txt/.html files or folders, .jsonl/.csv with a text column, or -.")
+    ],
+    model: Annotated[Path, typer.Option("--model", "-m", help="The current model.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="The queue to write (.jsonl), for 'framing label'.")],
+    n: Annotated[int, typer.Option("-n", help="How many passages to suggest.")] = 50,
+    labels: Annotated[
+        list[Path] | None,
+        typer.Option("--labels", help="Labels whose passages are left out. Default: the model's training labels."),
+    ] = None,
+    max_similarity: Annotated[
+        float, typer.Option(help="Cosine similarity over which a passage is too like one already queued.")
+    ] = 0.8,
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing queue.")] = False,
+) -> None:
+    """The passages most worth labelling next: the model's least certain, not all from one story."""
+    from .active import suggest
+
+    summary = suggest(inputs, model=model, n=n, out=out, labels=labels, max_similarity=max_similarity, force=force)
+    table = Table(title="Suggested for labelling (least certain first)", title_justify="left")
+    for col in ("#", "id", "closest to", "uncertainty", "model's guess", "text"):
+        table.add_column(col, justify="right" if col in ("#", "uncertainty") else "left")
+    for rank, record in enumerate(summary.queue[:20], start=1):
+        table.add_row(
+            str(rank), escape(record["id"]), record["nearest_frame"], f"{record['uncertainty']:.2f}",
+            ", ".join(record["frames"]) or "none", _short(record["text"], 50),
+        )
+    out_console.print(table)
+    out_console.print(
+        f"queued {len(summary.queue)} of {summary.passages} passages from {summary.articles} articles -> "
+        f"{escape(str(summary.out))}; left out: {summary.labelled} already labelled, {summary.repeated} repeats, "
+        f"{summary.similar} too like one queued",
+        highlight=False, soft_wrap=True,
+    )
+
+
+@app.command("label")
+def label_cmd(
+    queue: Annotated[Path, typer.Argument(help="A queue from 'framing suggest' (.jsonl).")],
+    into: Annotated[Path, typer.Option("--into", help="The label file answers are appended to (.jsonl).")],
+    codebook: Annotated[
+        Path | None,
+        typer.Option(help="Codebook (TOML) whose frames are offered. Default: codebook.toml beside --into."),
+    ] = None,
+) -> None:
+    """Label a queue in the terminal: digits toggle frames, enter saves, s skips, u undoes, q quits."""
+    import sys
+
+    from .annotate import annotate
+    from .labelling import find_codebook
+
+    book = find_codebook(codebook, near=into)
+    summary = annotate(queue, into=into, codebook=book, stdin=sys.stdin, console=out_console)
+    out_console.print(
+        f"{summary.answered} answered, {summary.skipped} skipped, {summary.undone} undone this session; "
+        f"{summary.remaining} of {summary.queue} to go -> {escape(str(summary.into))}",
+        highlight=False, soft_wrap=True,
+    )
+
+
+@app.command("audit")
+def audit_cmd(
+    labels: Annotated[list[Path], typer.Argument(help="Label files or folders to audit.")],
+    codebook: Annotated[Path | None, typer.Option(help="Codebook to check frames against.")] = None,
+    cv: Annotated[int, typer.Option(help="Folds of the cross-validation grouped by article.")] = 5,
+    top: Annotated[int, typer.Option(help="How many of the strongest disagreements to show.")] = 20,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Write every disagreement as JSONL, strongest first.")
+    ] = None,
+    unit: Annotated[str, typer.Option(help="passage, article or auto.")] = "auto",
+    random_state: Annotated[int, typer.Option(help="Seed for folds and solvers.")] = 0,
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing --out file.")] = False,
+) -> None:
+    """Likely mislabels: labels that cross-validated predictions contradict most strongly."""
+    from .audit import audit
+
+    if out is not None:
+        check_writable(out, force=force)  # before cross-validating, which can take minutes
+    book = load_codebook(codebook) if codebook else None
+    passages = read_labels(labels, codebook=book)
+    result = audit(
+        passages, frames=book.ids if book else None, folds=cv, unit=unit, random_state=random_state
+    )
+    found = result["disagreements"]
+    table = Table(title=f"Labels the {result['method']} contradicts, strongest first", title_justify="left")
+    for col in ("#", "id", "frame", "label", "score", "threshold", "strength", "text"):
+        table.add_column(col, justify="right" if col in ("#", "score", "threshold", "strength") else "left")
+    for row in found[:top]:
+        table.add_row(
+            str(row["rank"]), escape(row["id"]), row["frame"], "present" if row["label"] else "absent",
+            f"{row['score']:.2f}", f"{row['threshold']:.2f}", f"{row['disagreement']:.2f}", _short(row["text"], 50),
+        )
+    out_console.print(table)
+    if out is not None:
+        with atomic_write(out, force=force) as fh:
+            for row in found:
+                fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+    where = f" -> {escape(str(out))}" if out is not None else ""
+    out_console.print(
+        f"{len(found)} of {result['checked']} labels contradicted ({result['passages']} passages){where}",
+        highlight=False, soft_wrap=True,
+    )
+
+
+def _terminate(signum: int, frame: Any) -> None:
+    # A run killed with SIGTERM (a job scheduler, a closing terminal) cleans up as on Ctrl-C.
+    raise KeyboardInterrupt
+
+
 def run() -> None:
     """Console-script entry point."""
+    signal.signal(signal.SIGTERM, _terminate)
     app()

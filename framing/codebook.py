@@ -23,6 +23,9 @@ class Frame:
     excludes: tuple[str, ...] = ()
     cues_en: tuple[str, ...] = ()
     cues_ru: tuple[str, ...] = ()
+    # The codebook version that introduced the frame: passages labelled under an
+    # older version were never judged on it and must not count as its negatives.
+    added: int = 1
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,17 @@ class Codebook:
 
     def __contains__(self, frame_id: object) -> bool:
         return frame_id in self.ids
+
+    def frames_at(self, version: int) -> list[str]:
+        """The ids of the frames a coder judged under codebook ``version`` (those added by then).
+
+        Examples
+        --------
+        >>> book = Codebook(frames=(Frame("a"), Frame("b", added=2)), version=2)
+        >>> book.frames_at(1), book.frames_at(2)
+        (['a'], ['a', 'b'])
+        """
+        return [f.id for f in self.frames if f.added <= version]
 
 
 def closest_frame(name: str, known: list[str]) -> str | None:
@@ -80,6 +94,13 @@ def load_codebook(path: str | Path) -> Codebook:
             raise LabelError(f"frame number {number} has no id", path=path)
         if fid in (f.id for f in frames):
             raise LabelError(f"frame id {fid!r} appears twice", path=path)
+        added = table.get("added", 1)
+        if not isinstance(added, int) or isinstance(added, bool) or not 1 <= added <= int(data.get("version", 1)):
+            raise LabelError(
+                f"frame {fid!r}: 'added' must be a codebook version from 1 to the codebook's version "
+                f"({data.get('version', 1)}), not {added!r}",
+                path=path,
+            )
         frames.append(
             Frame(
                 id=fid,
@@ -89,6 +110,7 @@ def load_codebook(path: str | Path) -> Codebook:
                 excludes=tuple(table.get("excludes", ())),
                 cues_en=tuple(table.get("cues_en", ())),
                 cues_ru=tuple(table.get("cues_ru", ())),
+                added=added,
             )
         )
     return Codebook(

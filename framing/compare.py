@@ -1264,6 +1264,29 @@ def _output(path: str | Path | None, suffixes: tuple[str, ...], what: str, force
     return check_writable(path, force=force)
 
 
+# --------------------------------------------------------------------------- near-duplicates
+
+
+def drop_duplicates(data: ScoreData) -> tuple[int, bool]:
+    """Count each story once: leave out the records ``framing score`` flagged as copies.
+
+    ``duplicate_of`` names the first article of a near-duplicate cluster (one
+    wire story on many sites, see :mod:`framing.dedupe`); that first article is
+    kept, the copies and their passages go. Returns how many articles were left
+    out, and whether the scores carry the flag at all (older score files do not).
+    """
+    flagged = any("duplicate_of" in r for r in data.articles) or any("duplicate_of" in r for r in data.passages)
+    copies = {str(r["id"]) for r in data.articles if r.get("duplicate_of") not in (None, "")}
+    copies |= {str(r["article_id"]) for r in data.passages if r.get("duplicate_of") not in (None, "")}
+    keep = [i for i, r in enumerate(data.articles) if str(r["id"]) not in copies]
+    data.articles = [data.articles[i] for i in keep]
+    data.article_origins = [data.article_origins[i] for i in keep]
+    keep = [i for i, r in enumerate(data.passages) if str(r["article_id"]) not in copies]
+    data.passages = [data.passages[i] for i in keep]
+    data.passage_origins = [data.passage_origins[i] for i in keep]
+    return len(copies), flagged
+
+
 def compare_files(
     paths: Sequence[str | Path],
     *,
@@ -1278,6 +1301,7 @@ def compare_files(
     n_boot: int = 2000,
     random_state: int = 0,
     min_articles: int = MIN_ARTICLES,
+    dedupe: bool = False,
 ) -> Comparison:
     """Read score files, :func:`compare` them and write the requested outputs.
 
@@ -1300,6 +1324,8 @@ def compare_files(
         Model whose card (read as JSON, never unpickled) goes into the methods note.
     force : bool, default=False
         Replace existing outputs.
+    dedupe : bool, default=False
+        Count each story once: leave out near-duplicates (:func:`drop_duplicates`).
     """
     if unit not in UNITS:
         raise InputError(f"--unit must be 'article' or 'passage', not {unit!r}")
@@ -1319,6 +1345,15 @@ def compare_files(
 
         card = read_card(model)
     data = read_scores(paths)
+    dedupe_note = None
+    if dedupe:
+        dropped, flagged = drop_duplicates(data)
+        dedupe_note = (
+            f"--dedupe: {dropped} near-duplicate articles left out (copies of a story already counted)"
+            if flagged
+            else "--dedupe: these scores do not flag near-duplicates (no 'duplicate_of'); score the articles "
+            "again with this version of 'framing score'"
+        )
     if unit == "article" and not data.articles:
         raise InputError(
             "no article records in the inputs: give the --out file of 'framing score', not only --passages"
@@ -1340,6 +1375,8 @@ def compare_files(
     )
     result.sources = data.sources
     result.model_card = card
+    if dedupe_note is not None:
+        result.warnings.append(dedupe_note)
     report_path, json_path, csv_path = targets
     html = None
     if report_path is not None:

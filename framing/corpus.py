@@ -1,29 +1,60 @@
-"""Read articles to score: .txt files and folders, JSONL, CSV, or standard input.
+"""Read articles to score: .txt and .html files and folders, JSONL, CSV, or standard input.
 
 Every reader yields :class:`Article` objects lazily, so a large input is never
 held in memory at once. Bad input raises :class:`~framing.errors.InputError`
-naming the file and line.
+naming the file and line; with an ``on_error`` callback a bad record or file
+is reported to it instead and reading goes on with the next one.
+
+Files may be UTF-8 (with or without BOM), UTF-16 with a BOM, or a legacy code
+page (Windows-1251, KOI8-R, Windows-1252), which is detected and reported
+through ``on_warning`` (see :mod:`framing.encoding`). Saved web pages are
+reduced to their article text, title, date and site (see :mod:`framing.html`).
 """
 
 from __future__ import annotations
 
 import csv
+import io
+import itertools
 import json
+import re
 import sys
-from collections.abc import Iterable, Iterator
+import warnings
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from .errors import InputError
+from .encoding import check_text, decode_bytes, detect_encoding, encoding_label
+from .errors import InputError, InputWarning
+from .html import HTML_SUFFIXES, declared_charset, extract_html, looks_like_html
 
-__all__ = ["Article", "read_articles", "read_metadata", "METADATA_FILES"]
+__all__ = ["Article", "read_articles", "read_metadata", "METADATA_FILES", "MAX_ARTICLE_CHARS", "OnError", "OnWarning"]
 
 # Sidecar files that give metadata (title, outlet, group, date, ...) for the
-# .txt files in the same folder, keyed by file stem in the column ``id``.
+# .txt and .html files in the same folder, keyed by file stem in the column ``id``.
 METADATA_FILES = ("metadata.csv", "metadata.jsonl")
-TEXT_SUFFIXES = (".txt",)
+TEXT_SUFFIXES = (".txt", *HTML_SUFFIXES)
 TABLE_SUFFIXES = (".jsonl", ".csv")
+
+# Longer than this is not one news article (a book, a database dump, a file of
+# one 50 MB line): refused with a message rather than scored for many minutes
+# with memory growing. About 150,000 words.
+MAX_ARTICLE_CHARS = 1_000_000
+# A JSONL line can hold an article written with \uXXXX escapes, six characters
+# a letter; lines are read at most this long, so memory stays bounded.
+MAX_LINE_CHARS = 8 * MAX_ARTICLE_CHARS
+# Files read whole: larger ones are refused before a byte is read. Saved pages
+# carry scripts, styles and inline images around the text, hence the margin.
+MAX_TEXT_BYTES = 4 * MAX_ARTICLE_CHARS
+MAX_HTML_BYTES = 32 * 2**20
+# Encoding is decided on the start of a JSONL or CSV file.
+_SNIFF_BYTES = 2**20
+# Bytes no codec could decode, kept by the surrogateescape handler.
+_UNDECODED = re.compile("[\udc80-\udcff]")
+
+OnError = Callable[[InputError], None]
+OnWarning = Callable[[str], None]
 
 csv.field_size_limit(sys.maxsize)
 
@@ -38,115 +69,280 @@ class Article:
     origin: str = ""  # "file" or "file:line", for messages
 
 
-def _read_text(path: Path) -> str:
+def _fail(error: InputError, on_error: OnError | None) -> None:
+    """Raise ``error``, or hand it to ``on_error`` so that reading goes on."""
+    if on_error is None:
+        raise error
+    on_error(error)
+
+
+def _warn(message: str, on_warning: OnWarning | None) -> None:
+    if on_warning is None:
+        warnings.warn(message, InputWarning, stacklevel=3)
+    else:
+        on_warning(message)
+
+
+def _guessed(path: str | Path, label: str, on_warning: OnWarning | None) -> None:
+    _warn(f"{path}: not UTF-8; read as {label} (check that the text reads right)", on_warning)
+
+
+def _too_long(size: int, unit: str) -> str:
+    return (
+        f"{size:,} {unit}: too long for one article (the limit is {MAX_ARTICLE_CHARS:,} characters); "
+        "split it into articles"
+    )
+
+
+def _check_length(text: str, *, path: str | Path, line: int | None = None) -> None:
+    if len(text) > MAX_ARTICLE_CHARS:
+        raise InputError(_too_long(len(text), "characters"), path=path, line=line)
+
+
+def _read_bytes(path: Path, *, limit: int) -> bytes:
     try:
-        data = path.read_bytes()
+        size = path.stat().st_size
+        if size > limit:
+            # Refused before reading: a file this big is not one article.
+            raise InputError(_too_long(size, "bytes"), path=path)
+        return path.read_bytes()
     except OSError as exc:
         raise InputError(exc.strerror or str(exc), path=path) from None
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise InputError(
-            f"not UTF-8 text (byte {exc.start}); convert it to UTF-8", path=path, line=line
-        ) from None
 
 
-def _open_lines(path: Path) -> Iterator[tuple[int, str]]:
-    """Yield (line number, line) of a UTF-8 file, reading it a line at a time."""
+def _decode(data: bytes, *, path: str | Path, on_warning: OnWarning | None, declared: str | None = None) -> str:
+    decoded = decode_bytes(data, path=path, declared=declared)
+    if decoded.guessed:
+        _guessed(path, decoded.label, on_warning)
+    return decoded.text
+
+
+def _open_lines(
+    path: Path, *, on_error: OnError | None = None, on_warning: OnWarning | None = None
+) -> Iterator[tuple[int, str]]:
+    """Yield (line number, line) of a text file, reading it a line at a time.
+
+    The encoding is decided on the file's first megabyte. A line that cannot be
+    decoded, or is longer than ``MAX_LINE_CHARS``, is an error naming it; with
+    ``on_error`` it is reported there and skipped.
+    """
     try:
         handle = path.open("rb")
     except OSError as exc:
         raise InputError(exc.strerror or str(exc), path=path) from None
     with handle:
-        for number, raw in enumerate(handle, start=1):
+        try:
+            sample = handle.read(_SNIFF_BYTES)
+            codec, guessed = detect_encoding(sample, path=path, final=len(sample) < _SNIFF_BYTES)
+            handle.seek(0)
+        except OSError as exc:
+            raise InputError(exc.strerror or str(exc), path=path) from None
+        label = encoding_label(codec)
+        if guessed:
+            _guessed(path, label, on_warning)
+        # newline="": lines end at \n, \r\n or \r and keep their ending, as csv expects.
+        text = io.TextIOWrapper(handle, encoding=codec, errors="surrogateescape", newline="")
+        number = 0
+        while True:
             try:
-                line = raw.decode("utf-8-sig" if number == 1 else "utf-8")
+                line = text.readline(MAX_LINE_CHARS)
             except UnicodeDecodeError:
-                raise InputError("not UTF-8 text; convert it to UTF-8", path=path, line=number) from None
+                raise InputError(f"not valid {label}; re-save the file as UTF-8", path=path, line=number + 1) from None
+            except OSError as exc:
+                raise InputError(exc.strerror or str(exc), path=path, line=number + 1) from None
+            if not line:
+                return
+            number += 1
+            if len(line) >= MAX_LINE_CHARS and not line.endswith(("\n", "\r")):
+                while True:  # skip the rest of the line without holding it in memory
+                    rest = text.readline(MAX_LINE_CHARS)
+                    if not rest or rest.endswith(("\n", "\r")):
+                        break
+                _fail(InputError(_too_long(MAX_LINE_CHARS, "characters or more in one line"), path=path,
+                                 line=number), on_error)
+                continue
+            if _UNDECODED.search(line):
+                _fail(InputError(f"not {label} text (bytes that do not decode); re-save the file as UTF-8",
+                                 path=path, line=number), on_error)
+                continue
             yield number, line
 
 
-def read_metadata(path: Path) -> dict[str, dict[str, Any]]:
+def read_metadata(path: Path, *, on_warning: OnWarning | None = None) -> dict[str, dict[str, Any]]:
     """Read a sidecar metadata file (CSV or JSONL with an ``id`` column)."""
     rows: dict[str, dict[str, Any]] = {}
     if path.suffix == ".jsonl":
-        for number, record in _jsonl_records(path):
+        for number, record in _jsonl_records(path, on_warning=on_warning):
             if "id" not in record:
                 raise InputError("metadata record has no 'id'", path=path, line=number)
             rows[str(record["id"])] = {k: v for k, v in record.items() if k != "id"}
         return rows
-    for _, record in _csv_records(path, required="id"):
+    for _, record in _csv_records(path, required="id", on_warning=on_warning):
         rows[str(record["id"])] = {k: v for k, v in record.items() if k != "id" and v not in (None, "")}
     return rows
 
 
-def _jsonl_records(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
-    for number, line in _open_lines(path):
+def _jsonl_records(
+    path: Path, *, on_error: OnError | None = None, on_warning: OnWarning | None = None
+) -> Iterator[tuple[int, dict[str, Any]]]:
+    for number, line in _open_lines(path, on_error=on_error, on_warning=on_warning):
         if not line.strip():
             continue
         try:
-            record = json.loads(line)
+            # Without its line ending, so that the column of an error is on this line.
+            record = json.loads(line.rstrip("\r\n"))
         except json.JSONDecodeError as exc:
-            raise InputError(f"malformed JSON ({exc.msg}, column {exc.colno})", path=path, line=number) from None
+            _fail(InputError(f"malformed JSON ({exc.msg}, column {exc.colno})", path=path, line=number), on_error)
+            continue
         if not isinstance(record, dict):
-            raise InputError("each line must be a JSON object", path=path, line=number)
+            _fail(InputError("each line must be a JSON object", path=path, line=number), on_error)
+            continue
         yield number, record
 
 
-def _csv_records(path: Path, *, required: str) -> Iterator[tuple[int, dict[str, Any]]]:
-    lines = (line for _, line in _open_lines(path))
-    reader = csv.DictReader(lines)
+def _column(columns: list[str], wanted: str) -> str | None:
+    """The column meant by ``wanted``: exact, else ignoring case and spaces (" Text " in an export)."""
+    if wanted in columns:
+        return wanted
+    loose = wanted.strip().casefold()
+    return next((c for c in columns if c.strip().casefold() == loose), None)
+
+
+def _delimiter(header: str) -> str:
+    """Comma, or the ';' or tab of a header without commas (Excel in many locales, Russian among them)."""
+    if "," in header:
+        return ","
+    return max((";", "\t"), key=header.count) if (";" in header or "\t" in header) else ","
+
+
+def _csv_records(
+    path: Path,
+    *,
+    required: str,
+    hint: str = "",
+    on_error: OnError | None = None,
+    on_warning: OnWarning | None = None,
+) -> Iterator[tuple[int, dict[str, Any]]]:
+    lines = (line for _, line in _open_lines(path, on_error=on_error, on_warning=on_warning))
+    first = next(lines, None)
+    rows = lines if first is None else itertools.chain([first], lines)
+    reader = csv.DictReader(rows, delimiter=_delimiter(first or ""))
     try:
-        columns = reader.fieldnames or []
-        if required not in columns:
-            found = ", ".join(repr(c) for c in columns) or "none"
-            raise InputError(f"no {required!r} column (columns found: {found})", path=path, line=1)
-        for record in reader:
-            yield reader.line_num, record
+        header = reader.fieldnames
     except csv.Error as exc:
         raise InputError(f"malformed CSV ({exc})", path=path, line=reader.line_num) from None
+    if header is None:
+        raise InputError("empty file: no header, no records", path=path)
+    columns = [c for c in header if c is not None]
+    actual = _column(columns, required)
+    if actual is None:
+        found = ", ".join(repr(c) for c in columns) or "none"
+        raise InputError(f"no {required!r} column (columns found: {found}){hint}", path=path, line=1)
+    while True:
+        try:
+            record = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            _fail(InputError(f"malformed CSV ({exc})", path=path, line=reader.line_num), on_error)
+            continue
+        # Cells past the header (key None) and unnamed columns are not metadata.
+        row = {k: v for k, v in record.items() if isinstance(k, str) and k.strip()}
+        if actual != required:
+            row[required] = row.pop(actual, None)
+        yield reader.line_num, row
 
 
-def _from_table(path: Path, *, text_field: str, id_field: str) -> Iterator[Article]:
-    records = (
-        _jsonl_records(path) if path.suffix == ".jsonl" else _csv_records(path, required=text_field)
-    )
+def _from_table(
+    path: Path,
+    *,
+    text_field: str,
+    id_field: str,
+    on_error: OnError | None = None,
+    on_warning: OnWarning | None = None,
+) -> Iterator[Article]:
+    reported = 0
+
+    def report(error: InputError) -> None:
+        nonlocal reported
+        reported += 1
+        _fail(error, on_error)
+
+    hint = "; choose it with --text-field" if text_field == "text" else ""
+    if path.suffix.lower() == ".jsonl":
+        records = _jsonl_records(path, on_error=report if on_error else None, on_warning=on_warning)
+    else:
+        records = _csv_records(
+            path, required=text_field, hint=hint, on_error=report if on_error else None, on_warning=on_warning
+        )
+    found = 0
     for number, record in records:
+        found += 1
         text = record.get(text_field)
         if not isinstance(text, str):
-            raise InputError(f"no {text_field!r} text in this record", path=path, line=number)
+            fields = ", ".join(repr(k) for k in record) or "none"
+            report(InputError(f"no {text_field!r} text in this record (fields: {fields}){hint}", path=path,
+                              line=number))
+            continue
         if not text.strip():
-            raise InputError(f"empty {text_field!r}", path=path, line=number)
+            report(InputError(f"empty {text_field!r}", path=path, line=number))
+            continue
+        try:
+            _check_length(text, path=path, line=number)
+        except InputError as exc:
+            report(exc)
+            continue
         ident = record.get(id_field)
         ident = f"{path.stem}:{number}" if ident in (None, "") else str(ident)
         meta = {k: v for k, v in record.items() if k not in (text_field, id_field)}
         yield Article(ident, text, meta, f"{path}:{number}")
+    if found == 0 and reported == 0:
+        raise InputError("empty file: no articles in it", path=path)
 
 
-def _from_txt(path: Path, meta: dict[str, Any]) -> Article:
-    text = _read_text(path)
+def _from_page(text: str, *, path: str | Path, meta: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """The article in an HTML page, with the page's metadata under the given ``meta``."""
+    body, found = extract_html(text, path=path)
+    # The user's sidecar metadata wins over what the page says about itself.
+    return body, {**found, **meta}
+
+
+def _from_txt(path: Path, meta: dict[str, Any], *, on_warning: OnWarning | None = None) -> Article:
+    is_html = path.suffix.lower() in HTML_SUFFIXES
+    data = _read_bytes(path, limit=MAX_HTML_BYTES if is_html else MAX_TEXT_BYTES)
+    text = _decode(data, path=path, on_warning=on_warning, declared=declared_charset(data) if is_html else None)
     if not text.strip():
-        raise InputError("empty file", path=path)
+        raise InputError("empty file; give it the article text, or leave it out", path=path)
     meta = dict(meta)
-    if "title" not in meta:
+    if is_html or looks_like_html(text):
+        text, meta = _from_page(text, path=path, meta=meta)
+    elif "title" not in meta:
         # A saved article starts with its headline.
         meta["title"] = next(line.strip() for line in text.splitlines() if line.strip())
+    _check_length(text, path=path)
     return Article(path.stem, text, meta, str(path))
 
 
-def _sidecar(folder: Path) -> dict[str, dict[str, Any]]:
+def _sidecar(folder: Path, on_warning: OnWarning | None = None) -> dict[str, dict[str, Any]]:
     for name in METADATA_FILES:
         candidate = folder / name
         if candidate.is_file():
-            return read_metadata(candidate)
+            return read_metadata(candidate, on_warning=on_warning)
     return {}
 
 
-def _from_stdin(stream: IO[str]) -> Iterator[Article]:
-    text = stream.read()
+def _from_stdin(
+    stream: IO[str], *, on_error: OnError | None = None, on_warning: OnWarning | None = None
+) -> Iterator[Article]:
+    where = "<stdin>"
+    raw = getattr(stream, "buffer", None)
+    if raw is not None:
+        # Bytes, so that a legacy encoding is detected like a file's, not a crash in the locale's codec.
+        text = _decode(raw.read(), path=where, on_warning=on_warning)
+    else:
+        text = check_text(stream.read(), path=where)
     if not text.strip():
-        raise InputError("no input on standard input", path="<stdin>")
+        raise InputError("no input on standard input", path=where)
     if text.lstrip().startswith("{"):
         for number, line in enumerate(text.splitlines(), start=1):
             if not line.strip():
@@ -154,14 +350,57 @@ def _from_stdin(stream: IO[str]) -> Iterator[Article]:
             try:
                 record = json.loads(line)
             except json.JSONDecodeError as exc:
-                raise InputError(f"malformed JSON ({exc.msg})", path="<stdin>", line=number) from None
+                _fail(InputError(f"malformed JSON ({exc.msg})", path=where, line=number), on_error)
+                continue
             if not isinstance(record, dict) or not isinstance(record.get("text"), str):
-                raise InputError("each line needs a 'text' string", path="<stdin>", line=number)
+                _fail(InputError("each line needs a 'text' string", path=where, line=number), on_error)
+                continue
+            try:
+                _check_length(record["text"], path=where, line=number)
+            except InputError as exc:
+                _fail(exc, on_error)
+                continue
             ident = str(record.get("id") or f"stdin:{number}")
             meta = {k: v for k, v in record.items() if k not in ("text", "id")}
-            yield Article(ident, record["text"], meta, f"<stdin>:{number}")
+            yield Article(ident, record["text"], meta, f"{where}:{number}")
     else:
-        yield Article("stdin", text, {}, "<stdin>")
+        found: dict[str, Any] = {}
+        if looks_like_html(text):
+            text, found = _from_page(text, path=where, meta=found)
+        _check_length(text, path=where)
+        yield Article("stdin", text, found, where)
+
+
+def _guarded(articles: Iterator[Article], on_error: OnError | None) -> Iterator[Article]:
+    """Articles of one input; a bad input ends it, reported to ``on_error`` when given."""
+    try:
+        yield from articles
+    except InputError as exc:
+        _fail(exc, on_error)
+
+
+def _one(path: Path, meta: dict[str, Any], on_warning: OnWarning | None) -> Iterator[Article]:
+    yield _from_txt(path, meta, on_warning=on_warning)
+
+
+def _from_folder(
+    path: Path, *, text_field: str, id_field: str, on_error: OnError | None, on_warning: OnWarning | None
+) -> Iterator[Article]:
+    meta = _sidecar(path, on_warning)
+    members = sorted(
+        p for p in path.iterdir()
+        if p.is_file() and p.suffix.lower() in TEXT_SUFFIXES + TABLE_SUFFIXES and p.name not in METADATA_FILES
+    )
+    if not members:
+        raise InputError("folder holds no .txt, .html, .jsonl or .csv files", path=path)
+    for member in members:
+        if member.suffix.lower() in TEXT_SUFFIXES:
+            articles = _one(member, meta.get(member.stem, {}), on_warning)
+        else:
+            articles = _from_table(
+                member, text_field=text_field, id_field=id_field, on_error=on_error, on_warning=on_warning
+            )
+        yield from _guarded(articles, on_error)
 
 
 def read_articles(
@@ -170,20 +409,31 @@ def read_articles(
     text_field: str = "text",
     id_field: str = "id",
     stdin: IO[str] | None = None,
+    on_error: OnError | None = None,
+    on_warning: OnWarning | None = None,
 ) -> Iterator[Article]:
     """Yield the articles in ``inputs``, in the order given.
 
     Parameters
     ----------
     inputs : iterable of str or Path
-        ``.txt`` files, folders (their ``.txt``, ``.jsonl`` and ``.csv`` files, sorted
-        by name, with metadata from a ``metadata.csv`` or ``metadata.jsonl`` sidecar),
-        ``.jsonl`` / ``.csv`` files with a text column, or ``"-"`` for standard input
-        (JSONL when it starts with ``{``, otherwise one plain-text article).
+        ``.txt`` and ``.html``/``.htm`` files, folders (their ``.txt``, ``.html``,
+        ``.jsonl`` and ``.csv`` files, sorted by name, with metadata from a
+        ``metadata.csv`` or ``metadata.jsonl`` sidecar), ``.jsonl`` / ``.csv``
+        files with a text column, or ``"-"`` for standard input (JSONL when it
+        starts with ``{``, a page when it starts like HTML, otherwise one
+        plain-text article).
     text_field, id_field : str
-        Column names in JSONL and CSV inputs.
+        Column names in JSONL and CSV inputs (CSV headers match ignoring case
+        and surrounding spaces).
     stdin : file-like, optional
         Stream read for ``"-"`` (default ``sys.stdin``).
+    on_error : callable, optional
+        Called with each bad record or file (an :class:`InputError` naming the
+        file and line), after which reading goes on. Without it the first one is raised.
+    on_warning : callable, optional
+        Called with a message for each file read in a guessed encoding; without
+        it an :class:`~framing.errors.InputWarning` is issued.
 
     Examples
     --------
@@ -194,27 +444,21 @@ def read_articles(
     [('a', 'Headline')]
     """
     for item in inputs:
-        if str(item) == "-":
-            yield from _from_stdin(stdin or sys.stdin)
-            continue
         path = Path(item)
-        if path.is_dir():
-            meta = _sidecar(path)
-            members = sorted(
-                p for p in path.iterdir()
-                if p.is_file() and p.suffix.lower() in TEXT_SUFFIXES + TABLE_SUFFIXES
-                and p.name not in METADATA_FILES
+        articles: Iterator[Article]
+        if str(item) == "-":
+            articles = _from_stdin(stdin or sys.stdin, on_error=on_error, on_warning=on_warning)
+        elif path.is_dir():
+            articles = _from_folder(
+                path, text_field=text_field, id_field=id_field, on_error=on_error, on_warning=on_warning
             )
-            if not members:
-                raise InputError("folder holds no .txt, .jsonl or .csv files", path=path)
-            for member in members:
-                if member.suffix.lower() in TEXT_SUFFIXES:
-                    yield _from_txt(member, meta.get(member.stem, {}))
-                else:
-                    yield from _from_table(member, text_field=text_field, id_field=id_field)
         elif not path.exists():
-            raise InputError("no such file or folder", path=path)
+            _fail(InputError("no such file or folder", path=path), on_error)
+            continue
         elif path.suffix.lower() in TABLE_SUFFIXES:
-            yield from _from_table(path, text_field=text_field, id_field=id_field)
+            articles = _from_table(
+                path, text_field=text_field, id_field=id_field, on_error=on_error, on_warning=on_warning
+            )
         else:
-            yield _from_txt(path, _sidecar(path.parent).get(path.stem, {}))
+            articles = _one(path, _sidecar(path.parent, on_warning).get(path.stem, {}), on_warning)
+        yield from _guarded(articles, on_error)

@@ -50,3 +50,11 @@ class ModelError(FramingError):
 
 class OutputError(FramingError):
     """An output cannot be written (exists without --force, no directory, disk full)."""
+
+
+class InputWarning(UserWarning):
+    """Input was read, but not as given: a guessed encoding, a skipped record.
+
+    Library functions that take an ``on_warning`` callback call it instead;
+    the command line prints these as ``warning: ...`` lines on stderr.
+    """

@@ -11,7 +11,7 @@ from sklearn.model_selection import GroupKFold
 
 from .errors import TrainingError
 from .labels import AUTHORED, LabelledPassage
-from .model import FrameModel, ModelConfig, _label_matrix, cv_groups, frames_of, infer_unit, train
+from .model import FrameModel, ModelConfig, _label_matrix, cv_groups, frames_of, infer_unit, judged_matrix, train
 
 __all__ = ["scores_from_predictions", "evaluate_model", "cross_validate"]
 
@@ -29,10 +29,16 @@ def scores_from_predictions(Y_true: np.ndarray, Y_pred: np.ndarray, frames: Sequ
     Y_true = np.asarray(Y_true, dtype=bool)
     Y_pred = np.asarray(Y_pred, dtype=bool)
     out: dict[str, Any] = {"n": int(Y_true.shape[0])}
+    extra: dict[str, Any] = {}
+    if Y_true.ndim == 2 and Y_true.shape[1] == 1:
+        # One frame: scikit-learn reads a single column as two classes (absent,
+        # present) rather than one label; score the "present" class only.
+        Y_true, Y_pred = Y_true.ravel(), Y_pred.ravel()
+        extra = {"labels": [True]}
     for average in ("micro", "macro"):
-        p, r, f, _ = precision_recall_fscore_support(Y_true, Y_pred, average=average, zero_division=0)
+        p, r, f, _ = precision_recall_fscore_support(Y_true, Y_pred, average=average, zero_division=0, **extra)
         out[average] = {"precision": float(p), "recall": float(r), "f1": float(f)}
-    p, r, f, s = precision_recall_fscore_support(Y_true, Y_pred, average=None, zero_division=0)
+    p, r, f, s = precision_recall_fscore_support(Y_true, Y_pred, average=None, zero_division=0, **extra)
     out["per_frame"] = {
         frame: {"precision": float(p[j]), "recall": float(r[j]), "f1": float(f[j]), "support": int(s[j])}
         for j, frame in enumerate(frames)
@@ -44,13 +50,17 @@ def evaluate_model(model: FrameModel, passages: Sequence[LabelledPassage]) -> di
     """Score a trained model on held-out labelled passages.
 
     Frames the model does not know are ignored; frames it knows but the labels
-    never mention count as absent.
+    never mention count as absent. A frame counts only on the passages judged
+    on it (a passage labelled before the frame existed is neither hit nor miss).
     """
     if not passages:
         raise TrainingError("no labelled passages to evaluate on")
-    Y = _label_matrix(passages, model.frames)
+    Y = _label_matrix(passages, model.frames).astype(bool)
     pred = model.predict([p.text for p in passages])
-    report = scores_from_predictions(Y.astype(bool), pred, model.frames)
+    judged = judged_matrix(passages, model.frames)
+    if judged is not None:
+        Y, pred = Y & judged, pred & judged
+    report = scores_from_predictions(Y, pred, model.frames)
     report["method"] = "held-out"
     return report
 
@@ -113,6 +123,9 @@ def cross_validate(
         )
         pred[test_idx] = model.predict([passages[i].text for i in test_idx])
     held = np.concatenate([t for _, t in splits])
+    judged = judged_matrix(passages, frame_list)
+    if judged is not None:  # unjudged cells are neither hits nor misses
+        Y, pred = Y & judged, pred & judged
     report = scores_from_predictions(Y[held], pred[held], frame_list)
     report["method"] = method
     report["folds"] = len(splits)

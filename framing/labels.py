@@ -5,6 +5,11 @@ to carry none), and optionally ``language`` (``en``/``ru``, detected when
 absent), ``id`` and ``source`` (the article a passage comes from, or
 ``authored``). CSV: columns ``text`` and ``frames`` (ids separated by ``;``),
 the others optional.
+
+Which frames a passage was judged on: an explicit ``judged`` list, else the
+frames its ``codebook_version`` had (a codebook frame's ``added`` field says
+when it came in; a record without a version counts as version 1), else every
+frame. Passages are not negatives of frames they were never judged on.
 """
 
 from __future__ import annotations
@@ -17,12 +22,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .atomic import atomic_write
 from .codebook import Codebook, closest_frame
 from .corpus import _csv_records, _jsonl_records
 from .errors import InputError, LabelError
 from .text import LANGUAGES, detect_language
 
-__all__ = ["LabelledPassage", "read_labels", "label_files", "labels_digest", "label_counts"]
+__all__ = ["LabelledPassage", "read_labels", "write_labels", "label_files", "labels_digest", "label_counts"]
 
 LABEL_SUFFIXES = (".jsonl", ".csv")
 AUTHORED = "authored"
@@ -38,6 +44,10 @@ class LabelledPassage:
     language: str
     source: str = AUTHORED
     origin: str = ""
+    # The frames the coder judged the passage on; None means every frame. A
+    # passage labelled before a frame was added to the codebook says nothing
+    # about that frame and must not count as its negative.
+    judged: tuple[str, ...] | None = None
 
     @property
     def group(self) -> str:
@@ -99,7 +109,9 @@ def read_labels(
         )
         try:
             for number, record in records:
-                passages.append(_passage(record, path=path, line=number, known=known, seen_ids=seen_ids))
+                passages.append(
+                    _passage(record, path=path, line=number, known=known, seen_ids=seen_ids, codebook=codebook)
+                )
         except LabelError:
             raise
         except InputError as exc:  # malformed JSON or CSV, not UTF-8: still a bad labels file
@@ -109,8 +121,59 @@ def read_labels(
     return passages
 
 
+def _judged_of(
+    record: dict[str, Any], frames: tuple[str, ...], *, path: Path, line: int, codebook: Codebook | None
+) -> tuple[str, ...] | None:
+    """The frames a passage was judged on: its ``judged`` list, else those of its ``codebook_version``.
+
+    A record with neither was labelled before any frame was marked ``added``
+    in the codebook, so it counts as judged under version 1. Without a codebook
+    only an explicit ``judged`` list can narrow the frames. A frame the passage
+    carries was judged, whatever the record says.
+    """
+    value = record.get("judged")
+    if value is not None:
+        if isinstance(value, str):  # CSV cell
+            judged = tuple(v.strip() for v in value.split(";") if v.strip())
+        elif isinstance(value, list) and all(isinstance(v, str) for v in value):
+            judged = tuple(v.strip() for v in value if v.strip())
+        else:
+            raise LabelError("'judged' must be a list of frame ids", path=path, line=line)
+        if codebook is not None:
+            for frame in judged:
+                if frame not in codebook:
+                    hint = closest_frame(frame, codebook.ids)
+                    tip = f"; did you mean {hint!r}?" if hint else ""
+                    raise LabelError(f"unknown frame {frame!r} in 'judged'{tip}", path=path, line=line)
+    elif codebook is not None:
+        raw = record.get("codebook_version")
+        version = 1
+        if raw not in (None, ""):
+            try:
+                version = int(raw)
+            except (TypeError, ValueError):
+                version = 0
+            if isinstance(raw, bool) or not 1 <= version <= codebook.version:
+                raise LabelError(
+                    f"codebook_version {raw!r} is not a version of the codebook (1 to {codebook.version})",
+                    path=path, line=line,
+                )
+        judged = tuple(codebook.frames_at(version))
+        if len(judged) == len(codebook.frames):
+            return None
+    else:
+        return None
+    return tuple(dict.fromkeys((*judged, *frames)))
+
+
 def _passage(
-    record: dict[str, Any], *, path: Path, line: int, known: list[str] | None, seen_ids: dict[str, str]
+    record: dict[str, Any],
+    *,
+    path: Path,
+    line: int,
+    known: list[str] | None,
+    seen_ids: dict[str, str],
+    codebook: Codebook | None = None,
 ) -> LabelledPassage:
     text = record.get("text")
     if not isinstance(text, str) or not text.strip():
@@ -132,13 +195,24 @@ def _passage(
         raise LabelError(f"id {ident!r} already used at {seen_ids[ident]}", path=path, line=line)
     seen_ids[ident] = f"{path}:{line}"
     source = str(record.get("source") or AUTHORED)
-    return LabelledPassage(ident, text.strip(), tuple(dict.fromkeys(frames)), language, source, f"{path}:{line}")
+    judged = _judged_of(record, frames, path=path, line=line, codebook=codebook)
+    return LabelledPassage(
+        ident, text.strip(), tuple(dict.fromkeys(frames)), language, source, f"{path}:{line}", judged
+    )
 
 
 def labels_digest(passages: Sequence[LabelledPassage]) -> str:
-    """sha256 of the labels' content (id, text, frames, language), order-free."""
+    """sha256 of the labels' content (id, text, frames, language, judged frames), order-free.
+
+    The judged frames enter only when narrowed, so labels judged on every frame
+    keep the digest they always had.
+    """
     rows = sorted(
-        json.dumps([p.id, p.text, sorted(p.frames), p.language], ensure_ascii=False) for p in passages
+        json.dumps(
+            [p.id, p.text, sorted(p.frames), p.language, *([sorted(p.judged)] if p.judged is not None else [])],
+            ensure_ascii=False,
+        )
+        for p in passages
     )
     return hashlib.sha256("\n".join(rows).encode("utf-8")).hexdigest()
 
@@ -157,3 +231,30 @@ def label_counts(passages: Sequence[LabelledPassage], frames: Sequence[str]) -> 
         "no_frame": sum(1 for p in passages if not p.frames),
         "positives": per,
     }
+
+
+def write_labels(passages: Iterable[LabelledPassage], path: str | Path, *, force: bool = False) -> Path:
+    """Write labelled passages as JSONL, safely: never a half-written or lost labels file.
+
+    The file is written under a temporary name and renamed into place; a labels
+    file it replaces (only with ``force``) is first kept as ``NAME.bak``, since
+    labels are hours of a coder's work. Returns the path written.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "l.jsonl"
+    >>> _ = write_labels([LabelledPassage("p1", "Sanctions hit oil exports.", ("economy",), "en")], path)
+    >>> [(p.id, p.frames) for p in read_labels([path])]
+    [('p1', ('economy',))]
+    """
+    path = Path(path)
+    if path.suffix.lower() != ".jsonl":
+        raise LabelError("labels are written as JSONL: the file name must end in .jsonl", path=path)
+    with atomic_write(path, force=force, backup=True) as fh:
+        for p in passages:
+            record = {"id": p.id, "text": p.text, "frames": list(p.frames), "language": p.language, "source": p.source}
+            if p.judged is not None:
+                record["judged"] = list(p.judged)
+            fh.write(json.dumps(record, ensure_ascii=False) + "\n")
+    return path

@@ -43,9 +43,12 @@ __all__ = [
     "card_path",
     "build_vectorizer",
     "tune_thresholds",
+    "fit_calibration",
+    "apply_calibration",
     "infer_unit",
     "frames_of",
     "cv_groups",
+    "judged_matrix",
     "library_versions",
     "MIN_POSITIVES",
 ]
@@ -62,16 +65,22 @@ class ModelConfig:
     """Settings of the features, the classifiers and threshold tuning."""
 
     word_ngram_range: tuple[int, int] = (1, 2)
-    word_min_df: int = 1
+    word_min_df: int = 2
     char_ngram_range: tuple[int, int] = (2, 5)
     char_min_df: int = 2
     char_max_features: int | None = 200_000
     sublinear_tf: bool = True
-    C: float = 10.0
+    C: float = 1.0
     class_weight: str | None = "balanced"
     cv_folds: int = 5
-    threshold_grid: tuple[float, float, float] = (0.05, 0.95, 0.01)
+    threshold_grid: tuple[float, float, float] = (0.02, 0.98, 0.01)
     at_least_one: bool = False  # predict the top frame when none passes (article data)
+    # Platt-scale each frame's decision values on out-of-fold predictions, so that
+    # scores behave like probabilities (balanced class weights inflate raw ones).
+    calibrate: bool = True
+    # "shared": one threshold on calibrated probabilities, chosen for micro-F1;
+    # "frame": each frame's own threshold, chosen for that frame's F1.
+    threshold_mode: str = "shared"
     max_iter: int = 2000
 
 
@@ -99,11 +108,24 @@ def build_vectorizer(config: ModelConfig) -> FeatureUnion:
     return FeatureUnion([("words", words), ("chars", chars)])
 
 
-def _fit_classifiers(X: Any, Y: np.ndarray, config: ModelConfig, random_state: int) -> list[Any]:
-    """One logistic regression per frame; a constant where a fold lacks a class."""
+def _fit_classifiers(
+    X: Any, Y: np.ndarray, config: ModelConfig, random_state: int, judged: np.ndarray | None = None
+) -> list[Any]:
+    """One logistic regression per frame; a constant where a fold lacks a class.
+
+    With ``judged`` (passages x frames, boolean), each frame learns only from
+    the passages judged on it.
+    """
     out: list[Any] = []
     for j in range(Y.shape[1]):
         y = Y[:, j]
+        X_j = X
+        if judged is not None and not judged[:, j].all():
+            rows = np.flatnonzero(judged[:, j])
+            y, X_j = y[rows], X[rows]
+        if y.size == 0:
+            out.append(0.0)
+            continue
         if y.min() == y.max():
             out.append(float(y[0]))
             continue
@@ -115,7 +137,7 @@ def _fit_classifiers(X: Any, Y: np.ndarray, config: ModelConfig, random_state: i
             max_iter=config.max_iter,
             random_state=random_state,
         )
-        out.append(clf.fit(X, y))
+        out.append(clf.fit(X_j, y))
     return out
 
 
@@ -129,6 +151,100 @@ def _proba(classifiers: Sequence[Any], X: Any) -> np.ndarray:
     return np.column_stack(cols) if cols else np.zeros((X.shape[0], 0))
 
 
+def _decision(classifiers: Sequence[Any], X: Any) -> np.ndarray:
+    """Decision values (log-odds scale); a constant classifier gives its prior's logit."""
+    cols = []
+    for clf in classifiers:
+        if isinstance(clf, float):
+            p = min(max(clf, 1e-3), 1 - 1e-3)
+            cols.append(np.full(X.shape[0], np.log(p / (1 - p))))
+        else:
+            cols.append(clf.decision_function(X))
+    return np.column_stack(cols) if cols else np.zeros((X.shape[0], 0))
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-np.clip(z, -35, 35)))
+
+
+def fit_calibration(D: np.ndarray, Y: np.ndarray, judged: np.ndarray | None = None) -> np.ndarray:
+    """Platt scaling per frame: ``p = sigmoid(a * decision + b)``; returns (frames, 2).
+
+    Fitted on out-of-fold decision values, as scikit-learn's CalibratedClassifierCV
+    does with ``ensemble=False``.
+    """
+    out = np.zeros((Y.shape[1], 2))
+    for j in range(Y.shape[1]):
+        rows = slice(None) if judged is None else judged[:, j]
+        d, y = D[rows, j], Y[rows, j]
+        if y.size == 0 or y.min() == y.max():
+            prior = min(max(float(y.mean()) if y.size else 0.5, 1e-3), 1 - 1e-3)
+            out[j] = (0.0, np.log(prior / (1 - prior)))
+            continue
+        platt = LogisticRegression(C=1e4).fit(d[:, None], y)
+        slope = platt.coef_[0, 0]
+        # A non-positive slope (tiny or degenerate folds) would invert the
+        # ranking: keep the classifier's own probabilities for that frame.
+        out[j] = (slope, platt.intercept_[0]) if slope > 0 else (1.0, 0.0)
+    return out
+
+
+def apply_calibration(D: np.ndarray, calibration: np.ndarray) -> np.ndarray:
+    """Calibrated probabilities from decision values."""
+    return _sigmoid(D * calibration[None, :, 0] + calibration[None, :, 1])
+
+
+def _decide(proba: np.ndarray, thresholds: np.ndarray, min_frames: int) -> np.ndarray:
+    present = proba >= thresholds[None, :]
+    if min_frames and proba.shape[1]:
+        # Every article carries some frame: where fewer than ``min_frames`` pass,
+        # add those closest to passing (relative to their thresholds).
+        short = np.flatnonzero(present.sum(axis=1) < min_frames)
+        if short.size:
+            ratio = proba[short] / np.maximum(thresholds[None, :], 1e-9)
+            top = np.argsort(-ratio, axis=1, kind="stable")[:, :min_frames]
+            present[short[:, None], top] = True
+    return present
+
+
+def _shared_threshold(
+    Y: np.ndarray, P: np.ndarray, grid: np.ndarray, min_frames: int, judged: np.ndarray | None
+) -> float:
+    """The one threshold maximising micro-F1; the middle of the best plateau on ties."""
+    f1 = np.array([_micro_f1(Y, _decide(P, np.full(Y.shape[1], t), min_frames), judged) for t in grid])
+    best = np.flatnonzero(f1 >= f1.max() - 1e-12)
+    return float(grid[best[len(best) // 2]])
+
+
+def _micro_f1(Y: np.ndarray, pred: np.ndarray, judged: np.ndarray | None) -> float:
+    truth = Y.astype(bool) if judged is None else Y.astype(bool) & judged
+    if judged is not None:
+        pred = pred & judged
+    tp = (pred & truth).sum()
+    return float(2 * tp / max(pred.sum() + truth.sum(), 1))
+
+
+# Candidates for the fewest frames named per text, where every text carries one.
+MIN_FRAMES_CHOICES = (1, 2, 3)
+
+
+def choose_min_frames(
+    Y: np.ndarray, P: np.ndarray, thresholds_for: Any, judged: np.ndarray | None
+) -> tuple[int, np.ndarray]:
+    """The fewest frames to name per text (and its thresholds) that maximises out-of-fold micro-F1.
+
+    ``thresholds_for(k)`` tunes thresholds given ``k``; ties go to the smaller ``k``.
+    """
+    best: tuple[float, int, np.ndarray] | None = None
+    for k in MIN_FRAMES_CHOICES:
+        thresholds = thresholds_for(k)
+        f1 = _micro_f1(Y, _decide(P, thresholds, k), judged)
+        if best is None or f1 > best[0] + 1e-12:
+            best = (f1, k, thresholds)
+    assert best is not None
+    return best[1], best[2]
+
+
 def _best_threshold(y: np.ndarray, p: np.ndarray, grid: np.ndarray) -> float:
     """The threshold maximising F1; the middle of the best plateau on ties."""
     pos = y.sum()
@@ -140,11 +256,26 @@ def _best_threshold(y: np.ndarray, p: np.ndarray, grid: np.ndarray) -> float:
     return float(grid[best[len(best) // 2]])
 
 
-def tune_thresholds(Y: np.ndarray, P: np.ndarray, config: ModelConfig) -> np.ndarray:
-    """Per-frame thresholds maximising F1 on out-of-fold probabilities."""
+def tune_thresholds(
+    Y: np.ndarray, P: np.ndarray, config: ModelConfig, judged: np.ndarray | None = None, min_frames: int | None = None
+) -> np.ndarray:
+    """Thresholds from out-of-fold probabilities (of passages judged on each frame).
+
+    ``config.threshold_mode == "frame"``: each frame's threshold maximises its F1.
+    ``"shared"``: one threshold for all frames maximises micro-F1 (meant for
+    calibrated probabilities, where one cut means the same for every frame).
+    """
     low, high, step = config.threshold_grid
     grid = np.arange(low, high + step / 2, step)
-    return np.array([_best_threshold(Y[:, j], P[:, j], grid) for j in range(Y.shape[1])])
+    if min_frames is None:
+        min_frames = int(config.at_least_one)
+    if config.threshold_mode == "shared":
+        return np.full(Y.shape[1], _shared_threshold(Y, P, grid, min_frames, judged))
+    if judged is None:
+        return np.array([_best_threshold(Y[:, j], P[:, j], grid) for j in range(Y.shape[1])])
+    return np.array(
+        [_best_threshold(Y[judged[:, j], j], P[judged[:, j], j], grid) for j in range(Y.shape[1])]
+    )
 
 
 class FrameModel:
@@ -163,7 +294,11 @@ class FrameModel:
         unit: str,
         config: ModelConfig,
         card: dict[str, Any] | None = None,
+        calibration: np.ndarray | None = None,
+        min_frames: int | None = None,
     ):
+        self.calibration = calibration
+        self.min_frames = int(config.at_least_one) if min_frames is None else min_frames
         self.vectorizer = vectorizer
         self.classifiers = classifiers
         self.frames = list(frames)
@@ -176,18 +311,17 @@ class FrameModel:
         """Probability of each frame (columns in ``self.frames`` order) for each text."""
         if len(texts) == 0:
             return np.zeros((0, len(self.frames)))
-        return _proba(self.classifiers, self.vectorizer.transform(texts))
+        X = self.vectorizer.transform(texts)
+        calibration = getattr(self, "calibration", None)  # absent in models saved before it existed
+        if calibration is not None:
+            return apply_calibration(_decision(self.classifiers, X), calibration)
+        return _proba(self.classifiers, X)
 
     def decide(self, proba: np.ndarray) -> np.ndarray:
         """Which frames are present, from probabilities: at or over each threshold."""
-        present = proba >= self.thresholds[None, :]
-        if self.config.at_least_one and proba.shape[1]:
-            # Every article carries some frame: where none passes, take the one
-            # closest to passing (relative to its threshold).
-            empty = ~present.any(axis=1)
-            top = np.argmax(proba / np.maximum(self.thresholds[None, :], 1e-9), axis=1)
-            present[empty, top[empty]] = True
-        return present
+        # Models saved before min_frames existed name one frame when at_least_one.
+        min_frames = getattr(self, "min_frames", int(self.config.at_least_one))
+        return _decide(proba, self.thresholds, min_frames)
 
     def predict(self, texts: Sequence[str]) -> np.ndarray:
         """Boolean matrix: frame present (over its threshold) for each text."""
@@ -202,6 +336,25 @@ def _label_matrix(passages: Sequence[LabelledPassage], frames: Sequence[str]) ->
             if f in index:
                 Y[i, index[f]] = 1
     return Y
+
+
+def judged_matrix(passages: Sequence[LabelledPassage], frames: Sequence[str]) -> np.ndarray | None:
+    """Which frames each passage was judged on (passages x frames), or None when all of them.
+
+    None keeps training on fully judged labels exactly as it was (and as fast).
+    A frame a passage carries counts as judged whatever its ``judged`` says.
+    """
+    if all(p.judged is None for p in passages):
+        return None
+    index = {f: j for j, f in enumerate(frames)}
+    J = np.ones((len(passages), len(frames)), dtype=bool)
+    for i, p in enumerate(passages):
+        if p.judged is not None:
+            J[i] = False
+            for f in (*p.judged, *p.frames):
+                if f in index:
+                    J[i, index[f]] = True
+    return None if J.all() else J
 
 
 def infer_unit(passages: Sequence[LabelledPassage]) -> str:
@@ -221,7 +374,12 @@ def frames_of(passages: Sequence[LabelledPassage]) -> list[str]:
 
 
 def _out_of_fold(
-    X: Any, Y: np.ndarray, groups: Sequence[str], config: ModelConfig, random_state: int
+    X: Any,
+    Y: np.ndarray,
+    groups: Sequence[str],
+    config: ModelConfig,
+    random_state: int,
+    judged: np.ndarray | None = None,
 ) -> np.ndarray:
     n_groups = len(set(groups))
     folds = min(config.cv_folds, n_groups)
@@ -230,8 +388,10 @@ def _out_of_fold(
     P = np.zeros(Y.shape, dtype=float)
     splitter = GroupKFold(n_splits=folds, shuffle=True, random_state=random_state)
     for train_idx, test_idx in splitter.split(X, groups=groups):
-        clfs = _fit_classifiers(X[train_idx], Y[train_idx], config, random_state)
-        P[test_idx] = _proba(clfs, X[test_idx])
+        fold_judged = None if judged is None else judged[train_idx]
+        clfs = _fit_classifiers(X[train_idx], Y[train_idx], config, random_state, fold_judged)
+        # Decision values when calibrating (Platt works on the log-odds scale).
+        P[test_idx] = _decision(clfs, X[test_idx]) if config.calibrate else _proba(clfs, X[test_idx])
     return P
 
 
@@ -248,7 +408,8 @@ def train(
     Parameters
     ----------
     passages : sequence of LabelledPassage
-        The training labels.
+        The training labels. Each frame learns, and has its threshold tuned,
+        only on the passages judged on it (``LabelledPassage.judged``).
     frames : sequence of str, optional
         The frame set (a codebook's ids); default: the frames the labels contain.
     config : ModelConfig, optional
@@ -270,9 +431,11 @@ def train(
 
     Notes
     -----
-    Thresholds are tuned on out-of-fold probabilities from a
+    Out-of-fold decision values come from a
     :class:`~sklearn.model_selection.GroupKFold` over articles (a seed article's
-    passages never sit on both sides). The vectorizer is fitted once on all
+    passages never sit on both sides). Each frame's values are Platt-scaled into
+    probabilities on them, and the thresholds are tuned on those probabilities
+    (see ``ModelConfig.threshold_mode``). The vectorizer is fitted once on all
     training texts and shared by the folds: it sees no labels, and refitting it
     per fold would multiply training time for little change in the thresholds.
     """
@@ -290,7 +453,8 @@ def train(
             f"too few positive passages (need {MIN_POSITIVES}) for: {', '.join(thin)}; "
             "label more or drop the frame"
         )
-    negatives = len(passages) - counts
+    judged = judged_matrix(passages, frame_list)
+    negatives = (len(passages) if judged is None else judged.sum(axis=0)) - counts
     if (negatives < 1).any():
         full = [f for f, n in zip(frame_list, negatives) if n < 1]
         raise TrainingError(f"every passage carries {', '.join(full)}; need negative examples too")
@@ -307,9 +471,17 @@ def train(
     groups = cv_groups(passages, unit)
     vectorizer = build_vectorizer(config)
     X = sparse.csr_matrix(vectorizer.fit_transform(texts))
-    P = _out_of_fold(X, Y, groups, config, random_state)
-    thresholds = tune_thresholds(Y, P, config)
-    classifiers = _fit_classifiers(X, Y, config, random_state)
+    P = _out_of_fold(X, Y, groups, config, random_state, judged)
+    calibration = fit_calibration(P, Y, judged) if config.calibrate else None
+    if calibration is not None:
+        P = apply_calibration(P, calibration)
+    if config.at_least_one:
+        min_frames, thresholds = choose_min_frames(
+            Y, P, lambda k: tune_thresholds(Y, P, config, judged, min_frames=k), judged
+        )
+    else:
+        min_frames, thresholds = 0, tune_thresholds(Y, P, config, judged)
+    classifiers = _fit_classifiers(X, Y, config, random_state, judged)
     model = FrameModel(
         vectorizer=vectorizer,
         classifiers=classifiers,
@@ -317,15 +489,21 @@ def train(
         thresholds=thresholds,
         unit=unit,
         config=config,
+        calibration=calibration,
+        min_frames=min_frames,
     )
     from .evaluate import scores_from_predictions  # evaluate imports model
 
-    oof = scores_from_predictions(Y.astype(bool), model.decide(P), frame_list)
+    Y_true, Y_pred = Y.astype(bool), model.decide(P)
+    if judged is not None:  # a passage not judged on a frame is neither a hit nor a miss for it
+        Y_true, Y_pred = Y_true & judged, Y_pred & judged
+    oof = scores_from_predictions(Y_true, Y_pred, frame_list)
     model.card = {
         "format": FORMAT,
         "unit": unit,
         "frames": frame_list,
         "thresholds": {f: round(float(t), 4) for f, t in zip(frame_list, thresholds)},
+        "min_frames": min_frames,
         "label_counts": label_counts(passages, frame_list),
         "labels_sha256": labels_digest(passages),
         "config": asdict(config),
@@ -339,6 +517,8 @@ def train(
         },
         "versions": library_versions(),
     }
+    if judged is not None:
+        model.card["judged"] = {f: int(n) for f, n in zip(frame_list, judged.sum(axis=0))}
     return model
 
 

@@ -14,6 +14,12 @@ The rule, in order:
    short bullet lines, truncated teasers ending in "…", and up to two short
    lines (a teaser's headline and standfirst) after a "Check Also" /
    "Related" / "Читайте также" header.
+4. Longer clutter is dropped too: cookie, privacy and paywall notices (up to
+   60 words), menus and ticker rows of any length (no sentence punctuation,
+   nearly every word capitalised or a separator such as "|"), a photo caption
+   (up to 60 words, saying who is "left"/"right" or ending in the date) when
+   the next paragraph is a photo credit, and a pull-quote: a short paragraph
+   in quotation marks whose words appear inside another paragraph.
 """
 
 from __future__ import annotations
@@ -58,6 +64,37 @@ _BIO = re.compile(
 )
 # Headings, titles and photo captions: short and without closing punctuation.
 _HEADING_MAX_WORDS = 25
+# Consent banners and paywall prompts run longer than furniture, but say these things.
+_BANNER_MAX_WORDS = 60
+_BANNER = re.compile(
+    r"(\buses? cookies|cookie (policy|settings|preferences)|accept (all )?cookies|(our|this site's) privacy policy|"
+    r"terms of (use|service)|reached your (free )?article limit|already a subscriber|"
+    r"использу\w* (файлы )?cookie|файл\w* cookie|политик\w* конфиденциальности|оформите подписку)",
+    re.IGNORECASE,
+)
+# Menus and ticker rows: separators between items, or nothing but capitalised words and figures.
+_SEPARATOR = re.compile(r"^[^\w]+$")  # "|", "/", "•", "▲": tokens with no letter or figure
+_CAPITALISED = re.compile(r"^[\W\d]*[A-ZА-ЯЁ\d]")
+_SENTENCE_MARK = re.compile(r"[.!?](\s|$)")  # a full stop, not the point in "90.99"
+# Photo credit lines; a short paragraph right before one is its caption when it reads like one.
+_CREDIT = re.compile(
+    r"^(credit|photo|photograph|image|picture|source|фото|источник|иллюстрация)s?\s*:|"
+    r"\b(ap photo|getty images|reuters/|afp/|via (ap|afp|reuters|getty))\b",
+    re.IGNORECASE,
+)
+_CREDIT_MAX_WORDS = 25
+_CAPTION_MAX_WORDS = 60
+_MONTH = r"(january|february|march|april|may|june|july|august|september|october|november|december)"
+_CAPTION_HINT = re.compile(
+    r"(, (far |second from |2nd from )?(left|right|center|centre)[,)]|\((left|right|слева|справа|в центре)\)|"
+    rf"\b{_MONTH} \d{{1,2}}, \d{{4}}\.?$|\b\d{{1,2}} {_MONTH} \d{{4}}\.?$)",
+    re.IGNORECASE,
+)
+# Pull-quotes: a quotation printed again, large, beside the paragraph it comes from.
+_QUOTE_START = re.compile(r"^[\"“«„‘']")
+_PULL_QUOTE_MAX_WORDS = 40
+_PULL_QUOTE_PREFIX = 4  # words of a quote looked up in the other paragraphs
+_WORD = re.compile(r"\w+")
 
 
 def _words(line: str) -> int:
@@ -77,6 +114,10 @@ def is_clutter(paragraph: str, *, min_words: int = MIN_WORDS) -> bool:
     n = _words(paragraph)
     if n < min_words:
         return True
+    if n <= _BANNER_MAX_WORDS and _BANNER.search(paragraph):
+        return True
+    if _is_menu(paragraph):
+        return True
     if n <= _FURNITURE_MAX_WORDS and (_FURNITURE.search(paragraph) or _BIO.match(paragraph)):
         return True
     if n <= _TEASER_MAX_WORDS and _TRUNCATED.search(paragraph):
@@ -84,6 +125,55 @@ def is_clutter(paragraph: str, *, min_words: int = MIN_WORDS) -> bool:
     if n < _HEADING_MAX_WORDS and not _SENTENCE_END.search(paragraph):
         return True
     return n <= _BULLET_MAX_WORDS and bool(_BULLET.match(paragraph))
+
+
+def _is_menu(paragraph: str) -> bool:
+    """Navigation and ticker rows of any length: items, no sentences."""
+    if _SENTENCE_MARK.search(paragraph):
+        return False
+    tokens = paragraph.split()
+    separators = sum(1 for t in tokens if _SEPARATOR.match(t))
+    if separators >= 3 and separators * 5 >= len(tokens):
+        return True
+    capitalised = sum(1 for t in tokens if _CAPITALISED.match(t))
+    return len(tokens) >= _HEADING_MAX_WORDS and capitalised >= 0.8 * len(tokens)
+
+
+def _is_caption(paragraph: str, following: str | None) -> bool:
+    """A photo caption: reads like one, and a credit line follows it."""
+    return (
+        following is not None
+        and _words(following) <= _CREDIT_MAX_WORDS
+        and bool(_CREDIT.search(following))
+        and _words(paragraph) <= _CAPTION_MAX_WORDS
+        and bool(_CAPTION_HINT.search(paragraph))
+    )
+
+
+def _without_pull_quotes(paragraphs: list[str]) -> list[str]:
+    """Drop short quoted paragraphs whose words appear within another paragraph."""
+    quotes = [
+        i for i, p in enumerate(paragraphs) if _QUOTE_START.match(p) and _words(p) <= _PULL_QUOTE_MAX_WORDS
+    ]
+    if not quotes:
+        return paragraphs
+    words = [_WORD.findall(p.casefold()) for p in paragraphs]
+    # Look each quote up by its first words, then check the whole of it: linear in the article's length.
+    starts: dict[tuple[str, ...], list[int]] = {}
+    for i in quotes:
+        if len(words[i]) >= _PULL_QUOTE_PREFIX:
+            starts.setdefault(tuple(words[i][:_PULL_QUOTE_PREFIX]), []).append(i)
+    dropped: set[int] = set()
+    for j, ws in enumerate(words):
+        joined = None
+        for k in range(len(ws) - _PULL_QUOTE_PREFIX + 1):
+            for i in starts.get(tuple(ws[k : k + _PULL_QUOTE_PREFIX]), ()):
+                if i == j or i in dropped or len(words[i]) >= len(ws):
+                    continue
+                joined = joined if joined is not None else f" {' '.join(ws)} "
+                if f" {' '.join(words[i])} " in joined:
+                    dropped.add(i)
+    return [p for i, p in enumerate(paragraphs) if i not in dropped]
 
 
 def _paragraphs(text: str) -> list[str]:
@@ -130,7 +220,8 @@ def split_passages(text: str, *, min_words: int = MIN_WORDS) -> list[str]:
     seen: set[str] = set()
     out: list[str] = []
     teasers_left = 0
-    for p in _paragraphs(text):
+    paragraphs = _paragraphs(text)
+    for i, p in enumerate(paragraphs):
         if _TEASER_HEADER.match(p):
             teasers_left = _TEASER_MAX_LINES
             continue
@@ -140,6 +231,8 @@ def split_passages(text: str, *, min_words: int = MIN_WORDS) -> list[str]:
         teasers_left = 0
         if p in seen or is_clutter(p, min_words=min_words):
             continue
+        if _is_caption(p, paragraphs[i + 1] if i + 1 < len(paragraphs) else None):
+            continue
         seen.add(p)
         out.append(p)
-    return out
+    return _without_pull_quotes(out)

@@ -6,6 +6,11 @@ score any of its passages gets (so a frame is present in an article when at
 least one passage carries it), and the evidence is that passage. An *article*
 model scores the whole text; its evidence is still the passage the same model
 scores highest. Articles are read, scored and written in chunks, in input order.
+
+Near-duplicates (one wire story on many sites) are flagged: a record's
+``duplicate_of`` is the id of the first article of its story, or null (see
+:mod:`framing.dedupe`). With ``skip_bad`` a bad record or file is reported and
+skipped instead of stopping the run.
 """
 
 from __future__ import annotations
@@ -13,14 +18,16 @@ from __future__ import annotations
 import contextlib
 import csv
 import json
+import warnings
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
 from .atomic import atomic_write, check_writable
-from .corpus import Article, read_articles
-from .errors import InputError, OutputError
+from .corpus import Article, OnError, OnWarning, read_articles
+from .dedupe import NearDuplicates
+from .errors import InputError, InputWarning, OutputError
 from .model import FrameModel, load_model
 from .passages import split_passages
 from .text import detect_language
@@ -41,22 +48,36 @@ class ScoreSummary:
     frames: list[str] = field(default_factory=list)
     records: list[dict[str, Any]] = field(default_factory=list)  # kept for the summary table
     passages_out: Path | None = None
+    skipped: list[str] = field(default_factory=list)  # "file:line: reason" of each bad record skipped
+    warnings: list[str] = field(default_factory=list)  # guessed encodings
+    duplicates: int = 0  # articles flagged as near-duplicates of an earlier one
 
 
 def _round(x: float) -> float:
     return round(float(x), 4)
 
 
-def _score_chunk(chunk: list[Article], model: FrameModel) -> Iterator[tuple[dict[str, Any], list[dict[str, Any]]]]:
+def _score_chunk(
+    chunk: list[Article], model: FrameModel, on_error: OnError | None = None
+) -> Iterator[tuple[dict[str, Any], list[dict[str, Any]]]]:
     split = []
+    kept = []
     for article in chunk:
         passages = split_passages(article.text)
         if not passages:
-            raise InputError(
+            error = InputError(
                 "nothing left to score after removing clutter (menus, tickers, headings, short lines)",
                 path=article.origin,
             )
+            if on_error is None:
+                raise error
+            on_error(error)
+            continue
+        kept.append(article)
         split.append(passages)
+    chunk = kept
+    if not chunk:
+        return
     flat = [p for ps in split for p in ps]
     passage_proba = model.predict_proba(flat)
     passage_present = model.decide(passage_proba) if model.unit == "passage" else None
@@ -106,9 +127,12 @@ def _score_chunk(chunk: list[Article], model: FrameModel) -> Iterator[tuple[dict
 
 
 def score_articles(
-    articles: Iterable[Article], model: FrameModel, *, chunk_size: int = CHUNK
+    articles: Iterable[Article], model: FrameModel, *, chunk_size: int = CHUNK, on_error: OnError | None = None
 ) -> Iterator[tuple[dict[str, Any], list[dict[str, Any]]]]:
     """Yield ``(article record, passage records)`` for each article, in order.
+
+    An article with nothing left after clutter is removed is an error; with
+    ``on_error`` it is reported there and left out.
 
     Examples
     --------
@@ -125,10 +149,10 @@ def score_articles(
     for article in articles:
         chunk.append(article)
         if len(chunk) >= chunk_size:
-            yield from _score_chunk(chunk, model)
+            yield from _score_chunk(chunk, model, on_error)
             chunk = []
     if chunk:
-        yield from _score_chunk(chunk, model)
+        yield from _score_chunk(chunk, model, on_error)
 
 
 def _flat(record: dict[str, Any], frames: list[str]) -> dict[str, Any]:
@@ -185,6 +209,11 @@ def score(
     force: bool = False,
     stdin: IO[str] | None = None,
     keep_records: int = 0,
+    skip_bad: bool = False,
+    on_skip: OnError | None = None,
+    on_warning: OnWarning | None = None,
+    text_field: str = "text",
+    id_field: str = "id",
 ) -> ScoreSummary:
     """Read ``inputs``, score every article and write ``out`` (and ``passages_out``).
 
@@ -206,6 +235,18 @@ def score(
         Replace existing outputs.
     keep_records : int, default=0
         Keep the first this-many article records in the summary (for display).
+    skip_bad : bool, default=False
+        Go on past bad records and files (malformed lines, undecodable or empty
+        files, articles of clutter only): each is listed in ``summary.skipped``
+        and passed to ``on_skip``. The run fails only when nothing could be scored.
+    on_skip : callable, optional
+        Called with each :class:`InputError` skipped (with ``skip_bad``).
+    on_warning : callable, optional
+        Called with each warning (a file read in a guessed encoding); without
+        it an :class:`~framing.errors.InputWarning` is issued. Warnings are also
+        listed in ``summary.warnings``.
+    text_field, id_field : str
+        Column names of JSONL and CSV inputs.
     """
     out = Path(out)
     suffix = _suffix(out)
@@ -219,14 +260,37 @@ def score(
             raise OutputError(f"{out}: --out and --passages must be different files")
     fm = model if isinstance(model, FrameModel) else load_model(model)
     summary = ScoreSummary(out=out, frames=fm.frames, passages_out=passages_out)
-    articles = read_articles(inputs, stdin=stdin)
+
+    def skip(error: InputError) -> None:
+        summary.skipped.append(str(error))
+        if on_skip is not None:
+            on_skip(error)
+
+    def warn(message: str) -> None:
+        summary.warnings.append(message)
+        if on_warning is None:
+            warnings.warn(message, InputWarning, stacklevel=4)
+        else:
+            on_warning(message)
+
+    on_error = skip if skip_bad else None
+    articles = read_articles(
+        inputs, stdin=stdin, text_field=text_field, id_field=id_field, on_error=on_error, on_warning=warn
+    )
+    duplicates = NearDuplicates()
     with contextlib.ExitStack() as stack:
         # Both files are renamed into place only if the whole run succeeds.
         writer = _Writer(stack.enter_context(atomic_write(out, force=force)), suffix, fm.frames)
         p_writer = None
         if passages_out is not None and p_suffix is not None:
             p_writer = _Writer(stack.enter_context(atomic_write(passages_out, force=force)), p_suffix, fm.frames)
-        for record, passage_records in score_articles(articles, fm):
+        for record, passage_records in score_articles(articles, fm, on_error=on_error):
+            # Clutter is gone from the passages, so site furniture does not hide a shared story.
+            first = duplicates.add(str(record["id"]), "\n".join(row["text"] for row in passage_records))
+            summary.duplicates += first is not None
+            record["duplicate_of"] = first
+            for row in passage_records:
+                row["duplicate_of"] = first
             writer.write(record)
             summary.articles += 1
             summary.passages += len(passage_records)
@@ -236,6 +300,8 @@ def score(
                 for row in passage_records:
                     p_writer.write(row)
         if summary.articles == 0:
+            if summary.skipped:
+                raise InputError(f"no articles scored: all {len(summary.skipped)} inputs found were bad")
             raise InputError("no articles found in the inputs")
         writer.close()
         if p_writer is not None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import click
 import pytest
@@ -16,7 +17,22 @@ from .conftest import strip_ansi
 
 README = Path(__file__).parent.parent / "README.md"
 
-COMMANDS: dict[str, click.Command] = typer.main.get_command(app).commands  # type: ignore[attr-defined]
+
+def _commands(group: Any, prefix: str = "") -> dict[str, click.Command]:
+    """Every command by its full name, sub-commands of groups included ("labels import").
+
+    Groups are told by their ``commands``: typer may vendor its own click, whose
+    classes are not the ``click`` package's.
+    """
+    out: dict[str, click.Command] = {}
+    for name, command in group.commands.items():
+        out[prefix + name] = command
+        if hasattr(command, "commands"):
+            out.update(_commands(command, prefix=f"{prefix}{name} "))
+    return out
+
+
+COMMANDS: dict[str, click.Command] = _commands(typer.main.get_command(app))
 
 
 def test_there_are_commands() -> None:
@@ -27,12 +43,12 @@ def test_there_are_commands() -> None:
 def test_command_has_help(name: str) -> None:
     command = COMMANDS[name]
     assert (command.help or "").strip(), f"framing {name} has no help text"
-    result = CliRunner().invoke(app, [name, "--help"], env={"COLUMNS": "200", "TERMINAL_WIDTH": "200"})
+    result = CliRunner().invoke(app, [*name.split(), "--help"], env={"COLUMNS": "200", "TERMINAL_WIDTH": "200"})
     assert result.exit_code == 0, result.output
     shown = " ".join(strip_ansi(result.output).split())
     assert " ".join(command.help.strip().splitlines()[0].split()) in shown
     for param in command.params:
-        if isinstance(param, click.Option) and not param.hidden:
+        if getattr(param, "param_type_name", "") == "option" and not param.hidden:  # any click's Option
             assert (param.help or "").strip(), f"framing {name} {param.opts[0]} has no help"
             long = [o for o in param.opts if o.startswith("--")] or param.opts
             assert any(o in shown for o in long), f"framing {name} --help does not show {param.opts}"

@@ -31,7 +31,8 @@ from framing.model import (
 
 from .conftest import FRAMES, article_passages, make_passages
 
-GRID = np.arange(0.05, 0.95 + 0.005, 0.01)
+_LOW, _HIGH, _STEP = ModelConfig().threshold_grid
+GRID = np.arange(_LOW, _HIGH + _STEP / 2, _STEP)
 
 UNSEEN = [
     "New sanctions on oil exports and grain trade hurt the economy, the banks said.",
@@ -60,7 +61,7 @@ def test_best_threshold_takes_every_positive_when_that_is_best() -> None:
     p = np.array([0.805, 0.505, 0.405])
     t = _best_threshold(y, p, GRID)
     assert t <= 0.405
-    assert abs(t - (0.05 + 0.40) / 2) <= 0.011
+    assert abs(t - (_LOW + 0.40) / 2) <= 0.011  # the middle of the best plateau
 
 
 def test_best_threshold_unique_best() -> None:
@@ -79,11 +80,28 @@ def test_best_threshold_with_no_positives_is_the_middle_of_the_grid() -> None:
 def test_tune_thresholds_per_column() -> None:
     Y = np.array([[1, 0], [1, 1], [0, 1], [0, 0]])
     P = np.array([[0.905, 0.305], [0.805, 0.255], [0.305, 0.155], [0.205, 0.125]])
-    thresholds = tune_thresholds(Y, P, ModelConfig())
+    thresholds = tune_thresholds(Y, P, ModelConfig(threshold_mode="frame"))
     assert thresholds.shape == (2,)
     assert 0.305 < thresholds[0] <= 0.805
     assert 0.125 < thresholds[1] <= 0.155
     assert list(thresholds) == [_best_threshold(Y[:, j], P[:, j], GRID) for j in range(2)]
+
+
+def test_shared_threshold_maximises_micro_f1_over_all_frames() -> None:
+    # One cut for both frames: it must be the grid's best micro-F1, which here
+    # beats the cut that would suit frame 0 alone (> 0.305: tp 2, fn 2 -> 2/3).
+    Y = np.array([[1, 0], [1, 1], [0, 1], [0, 0]])
+    P = np.array([[0.905, 0.305], [0.805, 0.255], [0.305, 0.155], [0.205, 0.125]])
+    thresholds = tune_thresholds(Y, P, ModelConfig(threshold_mode="shared"))
+    assert thresholds[0] == thresholds[1]
+    pred = P >= thresholds[None, :]
+    tp = (pred & (Y == 1)).sum()
+    micro = 2 * tp / (pred.sum() + Y.sum())
+    best = max(
+        2 * ((P >= t) & (Y == 1)).sum() / ((P >= t).sum() + Y.sum()) for t in GRID
+    )
+    assert micro == pytest.approx(best)
+    assert micro > 2 * 2 / (2 + 4)  # better than the cut that suits frame 0 alone
 
 
 def test_tune_thresholds_respects_the_grid() -> None:
@@ -214,8 +232,11 @@ def test_decide_at_least_one_takes_the_frame_closest_to_its_threshold(model: Fra
     # Row 1: relative scores 0.6, 0.75, 0.125 -> security. Row 2 passes on its own.
     # Row 3: 0.2, 0.5, 0.875 -> identity.
     assert m.decide(proba).tolist() == [[False, True, False], [True, False, True], [False, False, True]]
-    m.config = ModelConfig(at_least_one=False)
+    m.min_frames = 0
     assert m.decide(proba).tolist() == [[False, False, False], [True, False, True], [False, False, False]]
+    m.min_frames = 2
+    # Row 1 adds its two closest (security, betrayal-like first column); row 2 already has two.
+    assert m.decide(proba).tolist() == [[True, True, False], [True, False, True], [False, True, True]]
 
 
 # Saving and loading ----------------------------------------------------------------------------
