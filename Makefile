@@ -18,7 +18,7 @@ install: $(BIN)/framing
 
 # The main job: train the default model from labels/, score seeds/, compare the groups.
 demo: install
-	@mkdir -p $(OUT)
+	@mkdir -p $(OUT) models
 	$(BIN)/framing train labels/ --codebook labels/codebook.toml --out models/default.joblib --force
 	$(BIN)/framing score seeds/ --model models/default.joblib --out $(OUT)/seed-scores.jsonl \
 		--passages $(OUT)/seed-passages.jsonl --force

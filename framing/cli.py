@@ -110,16 +110,32 @@ def _fmt(x: float) -> str:
     return f"{x:.3f}"
 
 
+def _fmt_or_blank(x: float | None) -> str:
+    return "" if x is None else _fmt(x)
+
+
 def _metrics_table(report: dict[str, Any], title: str) -> Table:
-    table = Table(title=title, title_justify="left")
-    for col in ("frame", "precision", "recall", "F1", "support"):
+    calibration = report.get("calibration")
+    caption = (
+        f"ECE: expected calibration error of the scores ({calibration['bins']} equal-width bins); "
+        "the micro row pools every frame's scores"
+        if calibration
+        else None
+    )
+    table = Table(title=title, title_justify="left", caption=caption, caption_justify="left")
+    columns = ("frame", "precision", "recall", "F1", "support", *(("ECE",) if calibration else ()))
+    for col in columns:
         table.add_column(col, justify="left" if col == "frame" else "right")
     for frame, m in report["per_frame"].items():
-        table.add_row(frame, _fmt(m["precision"]), _fmt(m["recall"]), _fmt(m["f1"]), str(m["support"]))
+        ece = (_fmt_or_blank(calibration["per_frame"][frame]["ece"]),) if calibration else ()
+        table.add_row(frame, _fmt(m["precision"]), _fmt(m["recall"]), _fmt(m["f1"]), str(m["support"]), *ece)
     table.add_section()
     for avg in ("micro", "macro"):
         m = report[avg]
-        table.add_row(f"[bold]{avg}[/]", _fmt(m["precision"]), _fmt(m["recall"]), f"[bold]{_fmt(m['f1'])}[/]", "")
+        ece = ((_fmt_or_blank(calibration["overall"]["ece"]) if avg == "micro" else ""),) if calibration else ()
+        table.add_row(
+            f"[bold]{avg}[/]", _fmt(m["precision"]), _fmt(m["recall"]), f"[bold]{_fmt(m['f1'])}[/]", "", *ece
+        )
     return table
 
 
@@ -632,6 +648,107 @@ def audit_cmd(
         f"{len(found)} of {result['checked']} labels contradicted ({result['passages']} passages){where}",
         highlight=False, soft_wrap=True,
     )
+
+
+@app.command("explain")
+def explain_cmd(
+    source: Annotated[str, typer.Argument(help="A text, page, JSONL or CSV file, or - for stdin.")],
+    model: Annotated[Path, typer.Option("--model", "-m", help="Model file written by 'framing train'.")],
+    html_out: Annotated[
+        Path | None, typer.Option("--html", help="Also write the explanation as a self-contained HTML page.")
+    ] = None,
+    top: Annotated[int, typer.Option(help="Terms shown each way (up, down) per passage.")] = 8,
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing --html file.")] = False,
+) -> None:
+    """Why a text scored: per frame the score, threshold, carrying passages and the terms that moved it."""
+    from rich.text import Text
+
+    from .explain import explain_input, explanation_html, token_weights
+
+    if html_out is not None:
+        check_writable(html_out, force=force)
+    explanations = explain_input(source, model=load_model(model))
+    for ident, explanation in explanations:
+        out_console.rule(f"{escape(ident)} ({len(explanation.passages)} passages)")
+        for fe in explanation.frames:
+            mark = "[bold green]present[/]" if fe.present else "[dim]absent[/]"
+            out_console.print(
+                f"[bold]{escape(fe.frame)}[/] {fe.score:.3f} (threshold {fe.threshold:.3f}) {mark}", highlight=False
+            )
+            for pf in fe.passages:
+                pieces = token_weights(pf)
+                scale = max((abs(w) for _, w in pieces), default=0.0)
+                line = Text(f"  [{pf.passage + 1}] {pf.score:.3f}  ")
+                for piece, w in pieces:
+                    strong = scale > 0 and abs(w) >= 0.25 * scale
+                    style = ("bold " if strong else "") + ("green" if w > 0 else "red") if w and scale else ""
+                    line.append(piece, style=style)
+                out_console.print(line)
+                up, down = pf.top(top)
+                out_console.print(
+                    "      [green]up:[/] " + escape(", ".join(f"{t.name!r} {t.contribution:+.3f}" for t in up))
+                    + "\n      [red]down:[/] " + escape(", ".join(f"{t.name!r} {t.contribution:+.3f}" for t in down)),
+                    highlight=False, soft_wrap=True,
+                )
+    if html_out is not None:
+        with atomic_write(html_out, force=force) as fh:
+            fh.write(explanation_html(explanations, title=f"framing explain: {source}", top=top))
+        out_console.print(f"-> {escape(str(html_out))}", highlight=False)
+
+
+@app.command("inspect")
+def inspect_cmd(
+    model: Annotated[Path, typer.Argument(help="Model file written by 'framing train'.")],
+    top: Annotated[int, typer.Option(help="Strongest terms shown each way per frame and language.")] = 8,
+) -> None:
+    """A model's card and the strongest positive and negative terms per frame in each language."""
+    from .explain import strongest_terms
+
+    loaded = load_model(model)
+    card = loaded.card
+    counts = card.get("label_counts", {})
+    positives = counts.get("positives", {})
+    metrics = card.get("cv_metrics", {})
+    out_console.print(
+        f"[bold]{escape(str(model))}[/]: {card.get('unit', loaded.unit)} model, {len(loaded.frames)} frames, "
+        f"{card.get('features', '?')} features; trained {card.get('created', '?')} on "
+        f"{counts.get('passages', '?')} texts {escape(json.dumps(counts.get('by_language', {})))}",
+        highlight=False, soft_wrap=True,
+    )
+    if "micro" in metrics:
+        out_console.print(
+            f"out-of-fold micro-F1 {metrics['micro']['f1']:.3f}, macro-F1 {metrics['macro']['f1']:.3f} "
+            f"({metrics.get('folds', '?')} folds; optimistic, see 'framing evaluate --cv')",
+            highlight=False,
+        )
+    versions = card.get("versions", {})
+    out_console.print(
+        "versions: " + escape(", ".join(f"{k} {v}" for k, v in versions.items())), highlight=False, soft_wrap=True
+    )
+    table = Table(title="Frames", title_justify="left")
+    for col in ("frame", "threshold", "positives", "out-of-fold F1"):
+        table.add_column(col, justify="left" if col in ("frame", "positives") else "right")
+    for j, frame in enumerate(loaded.frames):
+        f1 = metrics.get("per_frame", {}).get(frame, {}).get("f1")
+        pos = positives.get(frame, {})
+        table.add_row(
+            frame, f"{loaded.thresholds[j]:.2f}", escape(", ".join(f"{k} {v}" for k, v in pos.items())),
+            "" if f1 is None else _fmt(f1),
+        )
+    out_console.print(table)
+    terms = Table(title="Strongest terms (classifier coefficients; word stems and character n-grams)",
+                  title_justify="left")
+    for col in ("frame", "lang", "up", "down"):
+        terms.add_column(col)
+    for frame, per_language in strongest_terms(loaded, top=top).items():
+        for language, found in per_language.items():
+            terms.add_row(
+                frame, language,
+                "[green]" + escape(", ".join(f"{t!r} {w:+.2f}" for t, w in found["up"])) + "[/]",
+                "[red]" + escape(", ".join(f"{t!r} {w:+.2f}" for t, w in found["down"])) + "[/]",
+            )
+        terms.add_section()
+    out_console.print(terms)
 
 
 def _terminate(signum: int, frame: Any) -> None:

@@ -9,6 +9,7 @@ import numpy as np
 from sklearn.metrics import precision_recall_fscore_support
 from sklearn.model_selection import GroupKFold
 
+from .calibration import calibration_report
 from .errors import TrainingError
 from .labels import AUTHORED, LabelledPassage
 from .model import FrameModel, ModelConfig, _label_matrix, cv_groups, frames_of, infer_unit, judged_matrix, train
@@ -52,16 +53,21 @@ def evaluate_model(model: FrameModel, passages: Sequence[LabelledPassage]) -> di
     Frames the model does not know are ignored; frames it knows but the labels
     never mention count as absent. A frame counts only on the passages judged
     on it (a passage labelled before the frame existed is neither hit nor miss).
+    ``calibration`` holds the expected calibration error and reliability tables
+    (see :func:`~framing.calibration.calibration_report`).
     """
     if not passages:
         raise TrainingError("no labelled passages to evaluate on")
     Y = _label_matrix(passages, model.frames).astype(bool)
-    pred = model.predict([p.text for p in passages])
+    proba = model.predict_proba([p.text for p in passages])
+    pred = model.decide(proba)
     judged = judged_matrix(passages, model.frames)
+    calibration = calibration_report(Y, proba, model.frames, judged=judged)
     if judged is not None:
         Y, pred = Y & judged, pred & judged
     report = scores_from_predictions(Y, pred, model.frames)
     report["method"] = "held-out"
+    report["calibration"] = calibration
     return report
 
 
@@ -92,7 +98,9 @@ def cross_validate(
     -------
     dict
         As :func:`scores_from_predictions`, pooled over all held-out passages,
-        plus ``method`` and ``folds``.
+        plus ``method``, ``folds`` and ``calibration`` (expected calibration
+        error and reliability tables of the held-out scores, see
+        :func:`~framing.calibration.calibration_report`).
     """
     passages = list(passages)
     frame_list = list(frames) if frames is not None else frames_of(passages)
@@ -116,17 +124,23 @@ def cross_validate(
         splits = list(splitter.split(passages, groups=groups))
         method = f"{k}-fold grouped by article"
     pred = np.zeros_like(Y)
+    proba = np.zeros(Y.shape, dtype=float)
     for train_idx, test_idx in splits:
         model = train(
             [passages[i] for i in train_idx], frames=frame_list, config=config, unit=unit,
             random_state=random_state,
         )
-        pred[test_idx] = model.predict([passages[i].text for i in test_idx])
+        proba[test_idx] = model.predict_proba([passages[i].text for i in test_idx])
+        pred[test_idx] = model.decide(proba[test_idx])
     held = np.concatenate([t for _, t in splits])
     judged = judged_matrix(passages, frame_list)
+    calibration = calibration_report(
+        Y[held], proba[held], frame_list, judged=None if judged is None else judged[held]
+    )
     if judged is not None:  # unjudged cells are neither hits nor misses
         Y, pred = Y & judged, pred & judged
     report = scores_from_predictions(Y[held], pred[held], frame_list)
     report["method"] = method
     report["folds"] = len(splits)
+    report["calibration"] = calibration
     return report

@@ -82,6 +82,9 @@ class ModelConfig:
     # "frame": each frame's own threshold, chosen for that frame's F1.
     threshold_mode: str = "shared"
     max_iter: int = 2000
+    # Opt-in cue-lexicon features: (frame, cue phrases in any language) pairs, e.g.
+    # framing.cues.cues_from_codebook(book); None (the default) adds none.
+    cues: tuple[tuple[str, tuple[str, ...]], ...] | None = None
 
 
 def _char_preprocessor(text: str) -> str:
@@ -89,7 +92,7 @@ def _char_preprocessor(text: str) -> str:
 
 
 def build_vectorizer(config: ModelConfig) -> FeatureUnion:
-    """The feature union: stemmed word n-grams and character n-grams."""
+    """The feature union: stemmed word n-grams and character n-grams (and cue counts with ``cues``)."""
     words = TfidfVectorizer(
         analyzer=StemAnalyzer(ngram_range=config.word_ngram_range),
         min_df=config.word_min_df,
@@ -105,7 +108,13 @@ def build_vectorizer(config: ModelConfig) -> FeatureUnion:
         sublinear_tf=config.sublinear_tf,
         dtype=np.float32,
     )
-    return FeatureUnion([("words", words), ("chars", chars)])
+    blocks: list[tuple[str, Any]] = [("words", words), ("chars", chars)]
+    if config.cues:
+        from .cues import CueLexicon
+
+        # Per-frame cue counts: the same columns whatever the text's language.
+        blocks.append(("cues", CueLexicon(cues=config.cues)))
+    return FeatureUnion(blocks)
 
 
 def _fit_classifiers(

@@ -1,0 +1,65 @@
+"""Cue-lexicon features: language-independent per-frame counts, opt-in via ModelConfig(cues=...)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from framing.codebook import load_codebook
+from framing.cues import CueLexicon, cues_from_codebook
+from framing.explain import explain_passages
+from framing.labels import LabelledPassage
+from framing.model import ModelConfig, build_vectorizer, train
+
+from .conftest import FRAMES
+
+CUES = (("economy", ("sanctions", "oil exports", "санкции", "экспорт нефти")), ("security", ("troops",)))
+
+
+def test_both_languages_count_in_one_column() -> None:
+    lex = CueLexicon(cues=CUES).fit([])
+    X = lex.transform(["Sanctions hit oil exports.", "Санкции ударили по экспорту нефти.", "Nothing here."])
+    economy = X.toarray()[:, 0]
+    assert np.isclose(economy[0], np.log1p(2)) and np.isclose(economy[1], np.log1p(2))  # stems match inflections
+    assert economy[2] == 0
+    assert list(lex.get_feature_names_out()) == ["cue:economy", "cue:security"]
+
+
+def test_phrases_match_whole_sequences_of_stems() -> None:
+    lex = CueLexicon(cues=(("economy", ("oil exports",)),)).fit([])
+    assert lex.transform(["exports of oil", "oil prices and exports"]).sum() == 0
+    assert lex.transform(["OIL EXPORTING"]).sum() > 0
+
+
+def test_cues_from_codebook(codebook_file: Path) -> None:
+    cues = dict(cues_from_codebook(load_codebook(codebook_file)))
+    assert cues["economy"] == ("sanctions", "oil", "санкции", "нефть")
+    assert cues["security"] == ()
+
+
+def test_default_config_adds_no_cues() -> None:
+    assert ModelConfig().cues is None
+    assert [name for name, _ in build_vectorizer(ModelConfig()).transformer_list] == ["words", "chars"]
+
+
+def test_model_with_cues_trains_and_explains(passages: list[LabelledPassage]) -> None:
+    model = train(passages, frames=list(FRAMES), config=ModelConfig(cues=CUES), random_state=0)
+    assert [name for name, _ in model.vectorizer.transformer_list] == ["words", "chars", "cues"]
+    texts = [p.text for p in passages[:4]]
+    proba = model.predict_proba(texts)
+    decision = model.classifiers[0].decision_function(model.vectorizer.transform(texts))
+    for i, per_frame in enumerate(explain_passages(model, texts)):
+        pf = per_frame[0]
+        assert np.isclose(sum(t.contribution for t in pf.terms) + pf.intercept, decision[i])
+        assert np.isclose(pf.score, proba[i, 0])
+    assert "cue:economy" in [t.name for t in explain_passages(model, [texts[0]])[0][0].terms]
+
+
+def test_inspect_lists_cue_features_under_any_language(passages: list[LabelledPassage]) -> None:
+    from framing.explain import strongest_terms
+
+    model = train(passages, frames=list(FRAMES), config=ModelConfig(cues=CUES), random_state=0)
+    terms = strongest_terms(model, top=3)
+    assert "cue:economy" in [t for t, _ in terms["economy"]["any"]["up"]]
+    assert all(not t.startswith("cue:") for t, _ in terms["economy"]["en"]["up"] + terms["economy"]["en"]["down"])
