@@ -192,9 +192,15 @@ def fit_calibration(D: np.ndarray, Y: np.ndarray, judged: np.ndarray | None = No
             continue
         platt = LogisticRegression(C=1e4).fit(d[:, None], y)
         slope = platt.coef_[0, 0]
-        # A non-positive slope (tiny or degenerate folds) would invert the
-        # ranking: keep the classifier's own probabilities for that frame.
-        out[j] = (slope, platt.intercept_[0]) if slope > 0 else (1.0, 0.0)
+        if slope > 0:
+            out[j] = (slope, platt.intercept_[0])
+        else:
+            # Out of fold the classifier ranked no better than chance (tiny or
+            # degenerate folds): inverting it would be wrong and its raw,
+            # class-weighted probabilities are inflated, so the honest
+            # probability is the frame's base rate.
+            prior = min(max(float(y.mean()), 1e-3), 1 - 1e-3)
+            out[j] = (0.0, np.log(prior / (1 - prior)))
     return out
 
 

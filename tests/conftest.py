@@ -20,7 +20,7 @@ import pytest
 from hypothesis import settings
 
 from framing.labels import LabelledPassage
-from framing.model import FrameModel, save_model, train
+from framing.model import FrameModel, ModelConfig, save_model, train
 
 FRAMES = ("economy", "security", "identity")
 
@@ -202,7 +202,10 @@ def _trained(passages: list[LabelledPassage]) -> FrameModel:
 
 @pytest.fixture(scope="session")
 def article_model() -> FrameModel:
-    return train(article_passages(), frames=list(FRAMES), random_state=0)
+    # Eight articles are too few for out-of-fold Platt scaling (it falls back to
+    # each frame's base rate, so every text would score alike); the tests using
+    # this model are about the scoring unit, not calibration.
+    return train(article_passages(), frames=list(FRAMES), config=ModelConfig(calibrate=False), random_state=0)
 
 
 @pytest.fixture

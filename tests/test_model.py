@@ -368,3 +368,19 @@ def test_another_scikit_learn_version_is_refused_with_a_clear_message(saved: Pat
     assert "made with scikit-learn 0.24.2" in message
     assert f"this is {sklearn.__version__}" in message
     assert "retrain" in message
+
+
+def test_calibration_falls_back_to_the_base_rate_when_ranking_is_inverted() -> None:
+    from framing.model import apply_calibration, fit_calibration
+
+    # Out-of-fold decision values that rank the positives lowest: a Platt fit would
+    # invert the scores; the fallback gives every text the frame's base rate (1/4).
+    D = np.array([[-2.0], [-1.0], [1.0], [2.0]])
+    Y = np.array([[1], [0], [0], [0]])
+    calibration = fit_calibration(D, Y)
+    assert calibration[0, 0] == 0.0
+    assert apply_calibration(D, calibration)[:, 0] == pytest.approx([0.25] * 4)
+    # And a well-ranked frame keeps a positive slope, so higher decisions score higher.
+    good = fit_calibration(-D, Y)
+    assert good[0, 0] > 0
+    assert np.all(np.diff(apply_calibration(np.sort(-D, axis=0), good)[:, 0]) > 0)
