@@ -17,11 +17,11 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from sklearn.model_selection import GroupKFold
 
 from .errors import TrainingError
+from .evaluate import held_out_predictions
 from .labels import LabelledPassage
-from .model import ModelConfig, _label_matrix, cv_groups, frames_of, infer_unit, judged_matrix, train
+from .model import ModelConfig, judged_matrix
 
 __all__ = ["audit"]
 
@@ -67,24 +67,12 @@ def audit(
     passages = list(passages)
     if not passages:
         raise TrainingError("no labelled passages to audit")
-    frame_list = list(frames) if frames is not None else frames_of(passages)
-    if unit == "auto":
-        unit = infer_unit(passages)
-    groups = np.array(cv_groups(passages, unit))
-    if folds < 2 or len(set(groups)) < folds:
-        raise TrainingError(f"--cv {folds} needs at least {max(folds, 2)} articles (have {len(set(groups))})")
-    Y = _label_matrix(passages, frame_list).astype(bool)
+    h = held_out_predictions(
+        passages, folds=folds, frames=frames, config=config, unit=unit, random_state=random_state
+    )
+    frame_list, Y, P, T = h.frames, h.labels, h.proba, h.thresholds
     judged = judged_matrix(passages, frame_list)
     mask = np.ones_like(Y) if judged is None else judged
-    P = np.zeros(Y.shape)
-    T = np.zeros(Y.shape)
-    splitter = GroupKFold(n_splits=folds, shuffle=True, random_state=random_state)
-    for train_idx, test_idx in splitter.split(passages, groups=groups):
-        model = train(
-            [passages[i] for i in train_idx], frames=frame_list, config=config, unit=unit, random_state=random_state
-        )
-        P[test_idx] = model.predict_proba([passages[i].text for i in test_idx])
-        T[test_idx] = model.thresholds[None, :]
     distance = _logit(P) - _logit(T)  # > 0: over the threshold
     # Labelled present but scored under, or labelled absent but scored at or over.
     contradicted = mask & ((Y & (P < T)) | (~Y & (P >= T)))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -14,7 +15,7 @@ from .errors import TrainingError
 from .labels import AUTHORED, LabelledPassage
 from .model import FrameModel, ModelConfig, _label_matrix, cv_groups, frames_of, infer_unit, judged_matrix, train
 
-__all__ = ["scores_from_predictions", "evaluate_model", "cross_validate"]
+__all__ = ["scores_from_predictions", "evaluate_model", "cross_validate", "held_out_predictions", "HeldOut"]
 
 
 def scores_from_predictions(Y_true: np.ndarray, Y_pred: np.ndarray, frames: Sequence[str]) -> dict[str, Any]:
@@ -71,6 +72,68 @@ def evaluate_model(model: FrameModel, passages: Sequence[LabelledPassage]) -> di
     return report
 
 
+@dataclass
+class HeldOut:
+    """Out-of-fold predictions: every held-out passage scored by a model that never saw it."""
+
+    frames: list[str]
+    labels: np.ndarray  # passages x frames, bool
+    proba: np.ndarray  # held-out scores
+    pred: np.ndarray  # held-out decisions of the fold's model
+    thresholds: np.ndarray  # the fold model's thresholds, per passage and frame
+    held: np.ndarray  # indices of the passages that were held out
+    method: str
+    folds: int
+
+
+def held_out_predictions(
+    passages: Sequence[LabelledPassage],
+    *,
+    folds: int | str = 5,
+    frames: Sequence[str] | None = None,
+    config: ModelConfig | None = None,
+    unit: str = "auto",
+    random_state: int = 0,
+) -> HeldOut:
+    """Train on each fold's training part and score its held-out part.
+
+    Shared by :func:`cross_validate` and :func:`framing.audit.audit`; the folds
+    are as described for :func:`cross_validate`.
+    """
+    passages = list(passages)
+    frame_list = list(frames) if frames is not None else frames_of(passages)
+    if unit == "auto":
+        unit = infer_unit(passages)
+    Y = _label_matrix(passages, frame_list).astype(bool)
+    groups = np.array(cv_groups(passages, unit))
+    if folds == "article":
+        articles = sorted({p.source for p in passages if p.source not in ("", AUTHORED)})
+        if not articles:
+            raise TrainingError("no passages come from an article (all are 'authored')")
+        splits = [(np.flatnonzero(groups != a), np.flatnonzero(groups == a)) for a in articles]
+        method = "leave-one-article-out"
+    else:
+        k = int(folds)
+        if k < 2 or len(set(groups)) < k:
+            raise TrainingError(f"--cv {k} needs at least {max(k, 2)} articles (have {len(set(groups))})")
+        splitter = GroupKFold(n_splits=k, shuffle=True, random_state=random_state)
+        splits = list(splitter.split(passages, groups=groups))
+        method = f"{k}-fold grouped by article"
+    pred = np.zeros_like(Y)
+    proba = np.zeros(Y.shape, dtype=float)
+    thresholds = np.zeros(Y.shape, dtype=float)
+    for train_idx, test_idx in splits:
+        model = train(
+            [passages[i] for i in train_idx], frames=frame_list, config=config, unit=unit,
+            random_state=random_state,
+        )
+        proba[test_idx] = model.predict_proba([passages[i].text for i in test_idx])
+        pred[test_idx] = model.decide(proba[test_idx])
+        thresholds[test_idx] = model.thresholds[None, :]
+    held = np.concatenate([t for _, t in splits])
+    return HeldOut(frame_list, Y, proba, pred, thresholds, held, method, len(splits))
+
+
 def cross_validate(
     passages: Sequence[LabelledPassage],
     *,
@@ -102,45 +165,18 @@ def cross_validate(
         error and reliability tables of the held-out scores, see
         :func:`~framing.calibration.calibration_report`).
     """
-    passages = list(passages)
-    frame_list = list(frames) if frames is not None else frames_of(passages)
-    if unit == "auto":
-        unit = infer_unit(passages)
-    Y = _label_matrix(passages, frame_list).astype(bool)
-    groups = np.array(cv_groups(passages, unit))
-    if folds == "article":
-        articles = sorted({p.source for p in passages if p.source not in ("", AUTHORED)})
-        if not articles:
-            raise TrainingError("no passages come from an article (all are 'authored')")
-        splits = [
-            (np.flatnonzero(groups != a), np.flatnonzero(groups == a)) for a in articles
-        ]
-        method = "leave-one-article-out"
-    else:
-        k = int(folds)
-        if k < 2 or len(set(groups)) < k:
-            raise TrainingError(f"--cv {k} needs at least {max(k, 2)} articles (have {len(set(groups))})")
-        splitter = GroupKFold(n_splits=k, shuffle=True, random_state=random_state)
-        splits = list(splitter.split(passages, groups=groups))
-        method = f"{k}-fold grouped by article"
-    pred = np.zeros_like(Y)
-    proba = np.zeros(Y.shape, dtype=float)
-    for train_idx, test_idx in splits:
-        model = train(
-            [passages[i] for i in train_idx], frames=frame_list, config=config, unit=unit,
-            random_state=random_state,
-        )
-        proba[test_idx] = model.predict_proba([passages[i].text for i in test_idx])
-        pred[test_idx] = model.decide(proba[test_idx])
-    held = np.concatenate([t for _, t in splits])
-    judged = judged_matrix(passages, frame_list)
+    h = held_out_predictions(
+        passages, folds=folds, frames=frames, config=config, unit=unit, random_state=random_state
+    )
+    Y, pred, held, frame_list = h.labels, h.pred, h.held, h.frames
+    judged = judged_matrix(list(passages), frame_list)
     calibration = calibration_report(
-        Y[held], proba[held], frame_list, judged=None if judged is None else judged[held]
+        Y[held], h.proba[held], frame_list, judged=None if judged is None else judged[held]
     )
     if judged is not None:  # unjudged cells are neither hits nor misses
         Y, pred = Y & judged, pred & judged
     report = scores_from_predictions(Y[held], pred[held], frame_list)
-    report["method"] = method
-    report["folds"] = len(splits)
+    report["method"] = h.method
+    report["folds"] = h.folds
     report["calibration"] = calibration
     return report
