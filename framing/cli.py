@@ -27,11 +27,12 @@ from typer.core import TyperGroup
 from . import __version__
 from .atomic import atomic_write, check_writable
 from .codebook import load_codebook
+from .dedupe import WINDOW
 from .errors import FramingError, InputWarning, ModelError
 from .evaluate import cross_validate, evaluate_model
 from .labels import read_labels
 from .model import card_path, load_model, save_model, train
-from .score import score
+from .score import ScoreSummary, score
 
 out_console = Console()
 err_console = Console(stderr=True)
@@ -74,6 +75,46 @@ def _show_warning(message: Warning | str, category: type[Warning], *args: Any, *
         _note("warning", str(message))
     else:
         _python_showwarning(message, category, *args, **kwargs)
+
+
+class _Progress:
+    """Articles done and articles/s on stderr while a long run goes on.
+
+    Shown only when stderr is a terminal, so logs and pipes stay clean; it
+    clears itself at the end, leaving the summary.
+    """
+
+    def __init__(self) -> None:
+        self._progress: Any = None
+        self._task: Any = None
+
+    def __enter__(self) -> _Progress:
+        if err_console.is_terminal:
+            from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+            self._progress = Progress(
+                SpinnerColumn(),
+                TextColumn("scoring: {task.completed:,.0f} articles"),
+                TextColumn("{task.fields[rate]}"),
+                TimeElapsedColumn(),
+                console=err_console,
+                transient=True,
+            )
+            self._task = self._progress.add_task("score", total=None, rate="")
+            self._progress.start()
+        return self
+
+    def update(self, done: int) -> None:
+        if self._progress is None:
+            return
+        self._progress.update(self._task, completed=done)
+        speed = self._progress.tasks[0].speed
+        if speed:
+            self._progress.update(self._task, rate=f"{speed:,.0f} articles/s")
+
+    def __exit__(self, *exc: object) -> None:
+        if self._progress is not None:
+            self._progress.stop()
 
 
 def _note(kind: str, message: str) -> None:
@@ -203,6 +244,13 @@ def score_cmd(
     ] = False,
     text_field: Annotated[str, typer.Option(help="Column with the article text in JSONL/CSV inputs.")] = "text",
     id_field: Annotated[str, typer.Option(help="Column with the article id in JSONL/CSV inputs.")] = "id",
+    jobs: Annotated[
+        int | None,
+        typer.Option("--jobs", "-j", help="Processes scoring in parallel [default: all cores]; same results."),
+    ] = None,
+    dedupe_window: Annotated[
+        int, typer.Option(help="Look for near-duplicates among this many previous articles.")
+    ] = WINDOW,
 ) -> None:
     """Score articles on every frame of a model.
 
@@ -210,19 +258,27 @@ def score_cmd(
     with a text column, or - for stdin. Legacy encodings (Windows-1251, KOI8-R) are
     detected, with a warning.
     """
-    summary = score(
-        inputs,
-        model=model,
-        out=out,
-        passages_out=passages,
-        force=force,
-        keep_records=show,
-        skip_bad=skip_bad,
-        on_skip=lambda error: _note("skipped", str(error)),
-        on_warning=lambda message: _note("warning", message),
-        text_field=text_field,
-        id_field=id_field,
-    )
+    with _Progress() as progress:
+        summary = score(
+            inputs,
+            model=model,
+            out=out,
+            passages_out=passages,
+            force=force,
+            keep_records=show,
+            skip_bad=skip_bad,
+            on_skip=lambda error: _note("skipped", str(error)),
+            on_warning=lambda message: _note("warning", message),
+            text_field=text_field,
+            id_field=id_field,
+            jobs=jobs,
+            dedupe_window=dedupe_window,
+            on_progress=progress.update,
+        )
+    _print_score_summary(summary)
+
+
+def _print_score_summary(summary: ScoreSummary) -> None:
     # Frames as rows and articles as columns: frame names stay readable at 80 columns.
     table = Table(title="Frame scores (* = over the frame's threshold)", title_justify="left")
     table.add_column("frame", no_wrap=True, min_width=max(map(len, summary.frames), default=5))

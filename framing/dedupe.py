@@ -10,20 +10,28 @@ stories on the same event written separately share few 5-grams and do not.
 Detection streams: each article is compared, through locality-sensitive hashing
 bands, with the ones before it only, and a duplicate points to the *first*
 article of its cluster, so ``compare`` can count each story once by dropping
-records that have a ``duplicate_of``. Memory grows by about 1 kB per article.
+records that have a ``duplicate_of``. Only the most recent ``window`` articles
+(20,000 by default) are kept for comparison, so memory stays bounded on an
+archive of any size: copies of a story further apart than that in the input
+are not linked (a wire story's copies come out within days of each other).
+Signatures are pure functions of the text (:func:`signature`), so parallel
+workers compute them and one process links them in input order.
 """
 
 from __future__ import annotations
 
 import re
 import zlib
+from collections import deque
+from functools import lru_cache
 
 import numpy as np
 
-__all__ = ["NearDuplicates", "shingles", "SHINGLE_WORDS", "THRESHOLD"]
+__all__ = ["NearDuplicates", "shingles", "signature", "SHINGLE_WORDS", "THRESHOLD", "WINDOW"]
 
 SHINGLE_WORDS = 5
 THRESHOLD = 0.5
+WINDOW = 20_000
 # 32 bands of 3 rows: a pair at Jaccard 0.5 shares a band with probability
 # 1 - (1 - 0.5**3)**32 = 0.986; at 0.1, 0.03 (and is then rejected by the estimate).
 _BANDS, _ROWS = 32, 3
@@ -31,6 +39,12 @@ _HASHES = _BANDS * _ROWS
 _BLOCK = 4096  # shingles hashed at a time, so a long article needs little memory
 _MIX = np.uint64(1_000_003)
 _WORD = re.compile(r"\w+")
+
+
+@lru_cache(maxsize=1 << 18)
+def _word_hash(word: str) -> int:
+    # crc32 rather than hash(): the same in every process and every run.
+    return zlib.crc32(word.encode("utf-8"))
 
 
 def shingles(text: str, *, size: int = SHINGLE_WORDS) -> np.ndarray:
@@ -44,7 +58,7 @@ def shingles(text: str, *, size: int = SHINGLE_WORDS) -> np.ndarray:
     (2, 1, 0)
     """
     words = _WORD.findall(text.casefold())
-    hashes = np.fromiter((zlib.crc32(w.encode("utf-8")) for w in words), dtype=np.uint64, count=len(words))
+    hashes = np.fromiter(map(_word_hash, words), dtype=np.uint64, count=len(words))
     n = max(len(words) - size + 1, 1) if words else 0
     out = np.zeros(n, dtype=np.uint64)
     for k in range(min(size, len(words))):
@@ -53,14 +67,43 @@ def shingles(text: str, *, size: int = SHINGLE_WORDS) -> np.ndarray:
     return np.unique(out)
 
 
+_RNG = np.random.default_rng(20240601)  # fixed: the same input always gives the same clusters
+# Multiply-shift hashing: odd multipliers, the high 32 bits of a*x + b modulo 2**64.
+_A = _RNG.integers(0, np.iinfo(np.uint64).max, size=_HASHES, dtype=np.uint64, endpoint=True) | np.uint64(1)
+_B = _RNG.integers(0, np.iinfo(np.uint64).max, size=_HASHES, dtype=np.uint64, endpoint=True)
+_EMPTY = np.zeros(0, dtype=np.uint32)
+
+
+def signature(text: str) -> np.ndarray:
+    """The text's MinHash signature: 96 unsigned 32-bit values (empty for a text without words).
+
+    Examples
+    --------
+    >>> signature("One two three four five six").shape, signature("...").shape
+    ((96,), (0,))
+    """
+    values = shingles(text)
+    if not values.size:
+        return _EMPTY
+    out = np.full(_HASHES, np.iinfo(np.uint64).max, dtype=np.uint64)
+    for start in range(0, len(values), _BLOCK):
+        block = values[start : start + _BLOCK]
+        permuted = (_A[:, None] * block[None, :] + _B[:, None]) >> np.uint64(32)
+        np.minimum(out, permuted.min(axis=1), out=out)
+    return out.astype(np.uint32)
+
+
 class NearDuplicates:
-    """Streaming near-duplicate finder over articles seen so far.
+    """Streaming near-duplicate finder over the articles seen so far.
 
     Parameters
     ----------
     threshold : float, default=0.5
         Estimated Jaccard similarity of word 5-gram sets at or above which two
         articles are the same story.
+    window : int, default=20000
+        How many of the most recent articles a new one is compared with; memory
+        is about 4 kB per article in the window.
 
     Examples
     --------
@@ -74,47 +117,55 @@ class NearDuplicates:
     >>> finder.add("other", "Oil exports through the Caspian pipeline resumed after repairs, the operator said.")
     """
 
-    def __init__(self, *, threshold: float = THRESHOLD):
+    def __init__(self, *, threshold: float = THRESHOLD, window: int = WINDOW):
+        if window < 1:
+            raise ValueError("window must be at least 1")
         self.threshold = threshold
-        rng = np.random.default_rng(20240601)  # fixed: the same input always gives the same clusters
-        # Multiply-shift hashing: odd multipliers, the high 32 bits of a*x + b modulo 2**64.
-        self._a = rng.integers(0, np.iinfo(np.uint64).max, size=_HASHES, dtype=np.uint64, endpoint=True) | np.uint64(1)
-        self._b = rng.integers(0, np.iinfo(np.uint64).max, size=_HASHES, dtype=np.uint64, endpoint=True)
-        self._signatures: list[np.ndarray] = []
-        self._first: list[int] = []  # for each article, the index of its cluster's first article
-        self._ids: list[str] = []
-        self._buckets: dict[int, int] = {}  # hash of (band, rows) -> first article in that bucket
-
-    def _signature(self, values: np.ndarray) -> np.ndarray:
-        signature = np.full(_HASHES, np.iinfo(np.uint64).max, dtype=np.uint64)
-        for start in range(0, len(values), _BLOCK):
-            block = values[start : start + _BLOCK]
-            permuted = (self._a[:, None] * block[None, :] + self._b[:, None]) >> np.uint64(32)
-            np.minimum(signature, permuted.min(axis=1), out=signature)
-        return signature
+        self.window = window
+        self._count = 0
+        # Per article in the window, by its running index: signature, band keys,
+        # and its cluster's first article (index and id).
+        self._signatures: dict[int, np.ndarray] = {}
+        self._keys: deque[tuple[int, list[int]]] = deque()
+        self._first: dict[int, tuple[int, str]] = {}
+        self._buckets: dict[int, int] = {}  # band key -> most recent article in that bucket
 
     def add(self, ident: str, text: str) -> str | None:
         """Record an article; return the id of the first earlier article of its story, or None."""
-        hashes = shingles(text)
-        index = len(self._ids)
-        self._ids.append(ident)
-        if not hashes.size:
-            self._signatures.append(np.zeros(0, dtype=np.uint64))
-            self._first.append(index)
+        return self.add_signature(ident, signature(text))
+
+    def add_signature(self, ident: str, sig: np.ndarray) -> str | None:
+        """As :meth:`add`, from the article's :func:`signature`."""
+        index = self._count
+        self._count += 1
+        self._evict(index - self.window - 1)  # keep the previous `window` articles
+        if not sig.size:
+            self._keys.append((index, []))
+            self._first[index] = (index, ident)
             return None
-        signature = self._signature(hashes)
-        self._signatures.append(signature)
-        keys = [hash((band, signature[band * _ROWS : (band + 1) * _ROWS].tobytes())) for band in range(_BANDS)]
-        match = None
+        keys = [hash((band, sig[band * _ROWS : (band + 1) * _ROWS].tobytes())) for band in range(_BANDS)]
+        match: tuple[int, str] | None = None
         for key in keys:
             other = self._buckets.get(key)
-            if other is None or (match is not None and self._first[other] >= self._first[match]):
+            if other is None:
                 continue
-            theirs = self._signatures[other]
-            if theirs.size and float(np.mean(theirs == signature)) >= self.threshold:
-                match = other
+            first = self._first[other]
+            if match is not None and first[0] >= match[0]:
+                continue  # already linked to an earlier story
+            if float(np.mean(self._signatures[other] == sig)) >= self.threshold:
+                match = first
         for key in keys:
-            self._buckets.setdefault(key, index)
-        first = self._first[match] if match is not None else index
-        self._first.append(first)
-        return self._ids[first] if first != index else None
+            self._buckets[key] = index
+        self._signatures[index] = sig
+        self._keys.append((index, keys))
+        self._first[index] = match if match is not None else (index, ident)
+        return match[1] if match is not None else None
+
+    def _evict(self, oldest_gone: int) -> None:
+        while self._keys and self._keys[0][0] <= oldest_gone:
+            index, keys = self._keys.popleft()
+            for key in keys:
+                if self._buckets.get(key) == index:
+                    del self._buckets[key]
+            self._signatures.pop(index, None)
+            del self._first[index]

@@ -19,16 +19,17 @@ import contextlib
 import csv
 import json
 import warnings
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
 from .atomic import atomic_write, check_writable
 from .corpus import Article, OnError, OnWarning, read_articles
-from .dedupe import NearDuplicates
+from .dedupe import WINDOW, NearDuplicates, signature
 from .errors import InputError, InputWarning, OutputError
 from .model import FrameModel, load_model
+from .parallel import available_cores, ordered_map
 from .passages import split_passages
 from .text import detect_language
 
@@ -58,8 +59,9 @@ def _round(x: float) -> float:
 
 
 def _score_chunk(
-    chunk: list[Article], model: FrameModel, on_error: OnError | None = None
-) -> Iterator[tuple[dict[str, Any], list[dict[str, Any]]]]:
+    chunk: list[Article], model: FrameModel, on_error: OnError | None = None, *, passage_records: bool = True
+) -> Iterator[tuple[dict[str, Any], list[dict[str, Any]], list[str]]]:
+    """Score one chunk: yield each article's record, its passage records and its passages."""
     split = []
     kept = []
     for article in chunk:
@@ -104,14 +106,14 @@ def _score_chunk(
                 if present[j]
             },
         }
-        passage_records = []
-        for k, text in enumerate(passages):
+        rows = []
+        for k, text in enumerate(passages if passage_records else ()):
             row = proba[k]
             if passage_present is not None:
                 carried = [f for f, keep in zip(model.frames, passage_present[start + k]) if keep]
             else:
                 carried = [f for f, s, t in zip(model.frames, row, model.thresholds) if s >= t]
-            passage_records.append(
+            rows.append(
                 {
                     "article_id": article.id,
                     "passage": k,
@@ -123,7 +125,7 @@ def _score_chunk(
                 }
             )
         start += len(passages)
-        yield record, passage_records
+        yield record, rows, passages
 
 
 def score_articles(
@@ -145,14 +147,46 @@ def score_articles(
     >>> record["frames"], len(passages)
     (['econ'], 1)
     """
+    for chunk in _chunks(articles, chunk_size):
+        for record, rows, _ in _score_chunk(chunk, model, on_error):
+            yield record, rows
+
+
+def _chunks(articles: Iterable[Article], size: int) -> Iterator[list[Article]]:
     chunk: list[Article] = []
     for article in articles:
         chunk.append(article)
-        if len(chunk) >= chunk_size:
-            yield from _score_chunk(chunk, model, on_error)
+        if len(chunk) >= size:
+            yield chunk
             chunk = []
     if chunk:
-        yield from _score_chunk(chunk, model, on_error)
+        yield chunk
+
+
+# What a worker sends back for each article: ("ok", id, record JSON without its
+# closing brace, passage JSONs likewise, passage count, MinHash signature) or
+# ("error", message). The
+# main process adds "duplicate_of", which needs every earlier article, and writes.
+_Item = tuple[Any, ...]
+_WORKER: dict[str, Any] = {}
+
+
+def _set_worker_model(model: FrameModel, passage_records: bool) -> None:
+    _WORKER["model"], _WORKER["passage_records"] = model, passage_records
+
+
+def _score_for_writing(chunk: list[Article]) -> list[_Item]:
+    """Score a chunk into JSON text (in a worker process, or in this one)."""
+    items: list[_Item] = []
+    errors = lambda error: items.append(("error", str(error)))  # noqa: E731
+    model = _WORKER["model"]
+    for record, rows, passages in _score_chunk(
+        chunk, model, errors, passage_records=_WORKER["passage_records"]
+    ):
+        dump = json.dumps(record, ensure_ascii=False)[:-1]
+        rows_json = [json.dumps(row, ensure_ascii=False)[:-1] for row in rows]
+        items.append(("ok", str(record["id"]), dump, rows_json, len(passages), signature("\n".join(passages))))
+    return items
 
 
 def _flat(record: dict[str, Any], frames: list[str]) -> dict[str, Any]:
@@ -164,25 +198,47 @@ def _flat(record: dict[str, Any], frames: list[str]) -> dict[str, Any]:
 
 
 class _Writer:
-    """Writes records as JSONL (streamed) or CSV (columns known at the end)."""
+    """Writes records as JSONL (streamed) or CSV.
 
-    def __init__(self, handle: IO[str], suffix: str, frames: list[str]):
-        self.handle, self.suffix, self.frames = handle, suffix, frames
-        self.rows: list[dict[str, Any]] = []
+    CSV needs every column before the first row and metadata fields vary, so
+    CSV rows are spooled to a temporary file and written out at the end:
+    memory stays flat either way.
+    """
+
+    def __init__(self, handle: IO[str], suffix: str, frames: list[str], *, articles: bool):
+        self.handle, self.suffix, self.frames, self.articles = handle, suffix, frames, articles
+        self.columns: dict[str, None] = {}
+        self.spool: IO[str] | None = None
+
+    def write_json(self, text: str) -> None:
+        """Write one record given as its JSON text."""
+        if self.suffix == ".jsonl":
+            self.handle.write(text + "\n")
+        else:
+            self.write(json.loads(text))
 
     def write(self, record: dict[str, Any]) -> None:
         if self.suffix == ".jsonl":
             self.handle.write(json.dumps(record, ensure_ascii=False) + "\n")
-        else:
-            # CSV needs every column before the first row; metadata fields vary.
-            self.rows.append(_flat(record, self.frames) if "evidence" in record else _flat_passage(record, self.frames))
+            return
+        row = _flat(record, self.frames) if self.articles else _flat_passage(record, self.frames)
+        self.columns.update(dict.fromkeys(row))
+        if self.spool is None:
+            import tempfile
+
+            self.spool = tempfile.TemporaryFile("w+", encoding="utf-8")
+        self.spool.write(json.dumps(row, ensure_ascii=False) + "\n")
 
     def close(self) -> None:
-        if self.suffix == ".csv":
-            columns = list(dict.fromkeys(k for row in self.rows for k in row))
-            writer = csv.DictWriter(self.handle, fieldnames=columns)
-            writer.writeheader()
-            writer.writerows(self.rows)
+        if self.suffix != ".csv":
+            return
+        writer = csv.DictWriter(self.handle, fieldnames=list(self.columns))
+        writer.writeheader()
+        if self.spool is not None:
+            self.spool.seek(0)
+            for line in self.spool:
+                writer.writerow(json.loads(line))
+            self.spool.close()
 
 
 def _flat_passage(record: dict[str, Any], frames: list[str]) -> dict[str, Any]:
@@ -214,6 +270,10 @@ def score(
     on_warning: OnWarning | None = None,
     text_field: str = "text",
     id_field: str = "id",
+    jobs: int | None = None,
+    chunk_size: int = CHUNK,
+    dedupe_window: int = WINDOW,
+    on_progress: Callable[[int], None] | None = None,
 ) -> ScoreSummary:
     """Read ``inputs``, score every article and write ``out`` (and ``passages_out``).
 
@@ -247,6 +307,16 @@ def score(
         listed in ``summary.warnings``.
     text_field, id_field : str
         Column names of JSONL and CSV inputs.
+    jobs : int, optional
+        Worker processes scoring chunks in parallel (default: every available
+        core). Results are the same whatever the number, in input order.
+    chunk_size : int, default=256
+        Articles read, scored and written at a time.
+    dedupe_window : int, default=20000
+        Near-duplicates are looked for among this many previous articles
+        (:class:`~framing.dedupe.NearDuplicates`); memory stays bounded.
+    on_progress : callable, optional
+        Called with the number of articles done after each chunk.
     """
     out = Path(out)
     suffix = _suffix(out)
@@ -277,28 +347,48 @@ def score(
     articles = read_articles(
         inputs, stdin=stdin, text_field=text_field, id_field=id_field, on_error=on_error, on_warning=warn
     )
-    duplicates = NearDuplicates()
+    duplicates = NearDuplicates(window=dedupe_window)
+    jobs = available_cores() if jobs is None else jobs
+    if jobs < 1:
+        raise InputError(f"--jobs must be at least 1, not {jobs}")
     with contextlib.ExitStack() as stack:
         # Both files are renamed into place only if the whole run succeeds.
-        writer = _Writer(stack.enter_context(atomic_write(out, force=force)), suffix, fm.frames)
+        writer = _Writer(stack.enter_context(atomic_write(out, force=force)), suffix, fm.frames, articles=True)
         p_writer = None
         if passages_out is not None and p_suffix is not None:
-            p_writer = _Writer(stack.enter_context(atomic_write(passages_out, force=force)), p_suffix, fm.frames)
-        for record, passage_records in score_articles(articles, fm, on_error=on_error):
-            # Clutter is gone from the passages, so site furniture does not hide a shared story.
-            first = duplicates.add(str(record["id"]), "\n".join(row["text"] for row in passage_records))
-            summary.duplicates += first is not None
-            record["duplicate_of"] = first
-            for row in passage_records:
-                row["duplicate_of"] = first
-            writer.write(record)
-            summary.articles += 1
-            summary.passages += len(passage_records)
-            if len(summary.records) < keep_records:
-                summary.records.append(record)
-            if p_writer is not None:
-                for row in passage_records:
-                    p_writer.write(row)
+            p_writer = _Writer(
+                stack.enter_context(atomic_write(passages_out, force=force)), p_suffix, fm.frames, articles=False
+            )
+        results = ordered_map(
+            _score_for_writing,
+            _chunks(articles, chunk_size),
+            jobs=jobs,
+            initializer=_set_worker_model,
+            initargs=(fm, p_writer is not None),
+        )
+        stack.callback(results.close)  # stops the workers on an error or Ctrl-C
+        for items in results:
+            for item in items:
+                if item[0] == "error":
+                    if on_error is None:
+                        raise InputError(item[1])
+                    on_error(InputError(item[1]))
+                    continue
+                _, ident, dump, rows, n_passages, sig = item
+                # Clutter is gone from the passages, so site furniture does not hide a shared story.
+                first = duplicates.add_signature(ident, sig)
+                summary.duplicates += first is not None
+                tail = ', "duplicate_of": ' + json.dumps(first, ensure_ascii=False) + "}"
+                writer.write_json(dump + tail)
+                summary.articles += 1
+                if len(summary.records) < keep_records:
+                    summary.records.append(json.loads(dump + tail))
+                summary.passages += n_passages
+                if p_writer is not None:
+                    for row in rows:
+                        p_writer.write_json(row + tail)
+            if on_progress is not None:
+                on_progress(summary.articles)
         if summary.articles == 0:
             if summary.skipped:
                 raise InputError(f"no articles scored: all {len(summary.skipped)} inputs found were bad")

@@ -552,3 +552,29 @@ def test_compare_dedupe_counts_each_story_once(tmp_path: Path, model: FrameModel
         assert notes == (["--dedupe: 3 near-duplicate articles left out (copies of a story already counted)"]
                          if flag else [])
     assert sizes == {False: {"western": 8, "russian": 4}, True: {"western": 5, "russian": 4}}
+
+
+def test_duplicates_are_looked_for_within_the_window_and_chains_keep_the_first() -> None:
+    story = "\n\n".join(WIRE)
+    others = [t for t in article_texts().values()]
+    finder = NearDuplicates(window=2)
+    assert finder.add("wire", story) is None
+    assert finder.add("copy", wire_copy("ASTANA", headline="Tokayev snubs Putin")) == "wire"
+    assert finder.add("x", others[0]) is None
+    # "wire" has left the window, "copy" has not: the link still names the story's first article.
+    assert finder.add("copy2", wire_copy("KYIV", headline="No", cut=1)) == "wire"
+    assert finder.add("y", others[1]) is None
+    assert finder.add("z", others[2]) is None
+    # Now every copy is more than two articles back: a new copy starts a story of its own.
+    assert finder.add("copy3", story) is None
+    assert len(finder._signatures) <= 3 and len(finder._first) <= 3  # the window and the newest: bounded
+
+
+def test_signatures_are_the_same_in_every_process() -> None:
+    import subprocess
+    import sys
+
+    code = "from framing.dedupe import signature; print(signature('one two three four five six seven').tolist())"
+    runs = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                           env={**__import__("os").environ, "PYTHONHASHSEED": seed}).stdout for seed in ("1", "2")}
+    assert len(runs) == 1

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pickle
+import re
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from framing.text import StemAnalyzer, detect_language, normalize, stem, tokenize
@@ -146,3 +147,12 @@ def test_stem_analyzer_never_crashes(text: str) -> None:
     grams = StemAnalyzer(ngram_range=(1, 2))(text)
     unigrams = [g for g in grams if " " not in g]
     assert len(grams) == len(unigrams) + max(len(unigrams) - 1, 0)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(codec="utf-8") | st.sampled_from("AZaz@[`{ЀӿАяёЁ"), max_size=60))
+def test_detect_language_counts_scripts_like_the_regex_definition(text):
+    # The numpy counting must agree with the plain definition: more [Ѐ-ӿ] than [A-Za-z] is Russian.
+    cyrillic = len(re.findall(r"[\u0400-\u04ff]", text))
+    latin = len(re.findall(r"[A-Za-z]", text))
+    assert detect_language(text) == ("ru" if cyrillic > latin else "en")
