@@ -539,8 +539,9 @@ def train(
 
 def library_versions() -> dict[str, str]:
     """Versions of the libraries a model file depends on."""
+    from importlib.metadata import version
+
     import joblib
-    import nltk
     import scipy
     import sklearn
 
@@ -552,7 +553,7 @@ def library_versions() -> dict[str, str]:
         "scikit-learn": sklearn.__version__,
         "numpy": np.__version__,
         "scipy": scipy.__version__,
-        "nltk": nltk.__version__,
+        "nltk": version("nltk"),  # not nltk.__version__: importing nltk whole takes seconds
         "joblib": joblib.__version__,
     }
 

@@ -6,12 +6,16 @@ stemmers), so nothing here touches the network.
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import re
+import sys
+import types
 import unicodedata
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
-from nltk.stem.snowball import SnowballStemmer
 
 __all__ = ["detect_language", "normalize", "tokenize", "stem", "StemAnalyzer", "LANGUAGES"]
 
@@ -23,7 +27,47 @@ _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 _WORD = re.compile(r"[^\W\d_]+")
 _SPACE = re.compile(r"\s+")
 
-_STEMMERS = {"en": SnowballStemmer("english"), "ru": SnowballStemmer("russian")}
+
+
+def _snowball_stemmers() -> dict[str, Any]:
+    """nltk's Snowball stemmers for English and Russian, imported quickly where possible.
+
+    ``import nltk`` runs nltk's package ``__init__``, which loads most of nltk plus
+    scipy.stats and parts of scikit-learn: 3-5 s on every command start, for
+    stemmers that need none of it. So the stemmer module is first imported with
+    a bare stand-in for the ``nltk`` package (and for ``nltk.corpus``, whose
+    stopword lists the stemmers use only with ``ignore_stopwords=True``). If
+    that fails, or the stemmers do not stem a probe word as expected (another
+    nltk version, say), the ordinary import is used.
+    """
+    if "nltk" not in sys.modules:
+        spec = importlib.util.find_spec("nltk")
+        if spec is not None and spec.submodule_search_locations is not None:
+            package = types.ModuleType("nltk")
+            package.__path__ = list(spec.submodule_search_locations)
+            corpus = types.ModuleType("nltk.corpus")
+            corpus.stopwords = None  # type: ignore[attr-defined]
+            before = set(sys.modules)
+            sys.modules["nltk"], sys.modules["nltk.corpus"] = package, corpus
+            try:
+                snowball = importlib.import_module("nltk.stem.snowball")
+                stemmers = {"en": snowball.SnowballStemmer("english"), "ru": snowball.SnowballStemmer("russian")}
+                if stemmers["en"].stem("sanctions") == "sanction" and stemmers["ru"].stem("санкциями") == "санкц":
+                    return stemmers
+            except Exception:  # any failure means: import nltk the ordinary way
+                pass
+            finally:
+                # Forget every module imported under the stand-in: the stemmers keep
+                # what they use, and a later "import nltk" loads nltk afresh, whole.
+                for name in set(sys.modules) - before:
+                    if name == "nltk" or name.startswith("nltk."):
+                        del sys.modules[name]
+    from nltk.stem.snowball import SnowballStemmer
+
+    return {"en": SnowballStemmer("english"), "ru": SnowballStemmer("russian")}
+
+
+_STEMMERS = _snowball_stemmers()
 
 # Function words carry no frame. Dropping them keeps word bigrams meaningful
 # ("sovereignty of" -> "sovereignti kazakhstan" after removal is not wanted either,
