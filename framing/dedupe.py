@@ -20,12 +20,12 @@ workers compute them and one process links them in input order.
 
 from __future__ import annotations
 
-import re
-import zlib
 from collections import deque
-from functools import lru_cache
+from collections.abc import Sequence
 
 import numpy as np
+
+from .text import tokenize
 
 __all__ = ["NearDuplicates", "shingles", "signature", "SHINGLE_WORDS", "THRESHOLD", "WINDOW"]
 
@@ -38,17 +38,48 @@ _BANDS, _ROWS = 32, 3
 _HASHES = _BANDS * _ROWS
 _BLOCK = 4096  # shingles hashed at a time, so a long article needs little memory
 _MIX = np.uint64(1_000_003)
-_WORD = re.compile(r"\w+")
 
 
-@lru_cache(maxsize=1 << 18)
-def _word_hash(word: str) -> int:
-    # crc32 rather than hash(): the same in every process and every run.
-    return zlib.crc32(word.encode("utf-8"))
+_P = 0x9E3779B97F4A7C15  # odd, so invertible modulo 2**64
+_P_INV = pow(_P, -1, 1 << 64)
+_powers: dict[int, tuple[np.ndarray, np.ndarray]] = {}
 
 
-def shingles(text: str, *, size: int = SHINGLE_WORDS) -> np.ndarray:
-    """Distinct 64-bit hashes of the text's word ``size``-grams (case and punctuation ignored).
+def _powers_upto(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """P**j and P**-j modulo 2**64 for j < n (n rounded up to a power of two, cached)."""
+    size = 1 << max(n - 1, 1).bit_length()
+    if size not in _powers:
+        p = np.full(size, _P, dtype=np.uint64)
+        p[0] = 1
+        q = np.full(size, _P_INV, dtype=np.uint64)
+        q[0] = 1
+        _powers[size] = (np.cumprod(p, dtype=np.uint64), np.cumprod(q, dtype=np.uint64))
+    return _powers[size]
+
+
+def _word_hashes(words: Sequence[str]) -> np.ndarray:
+    """A 64-bit polynomial hash of each word, all computed at once in numpy.
+
+    The same in every process and run (unlike ``hash()``). With prefix sums
+    S[i] = sum of c[j] * P**-j, a word spanning [a, b) hashes to
+    (S[b-1] - S[a-1]) * P**(b-1) = sum of c[j] * P**(b-1-j), all modulo 2**64.
+    """
+    joined = " ".join(words)
+    codes = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64) + np.uint64(1)
+    power, inverse = _powers_upto(len(codes))
+    prefix = np.cumsum(codes * inverse[: len(codes)], dtype=np.uint64)
+    ends = np.flatnonzero(codes == np.uint64(33))  # the spaces between words (code 32, plus one)
+    last = np.append(ends - 1, len(codes) - 1)  # each word's last character
+    before = np.concatenate((np.zeros(1, dtype=np.uint64), prefix[ends]))  # S up to the space before each word
+    return (prefix[last] - before) * power[last]
+
+
+def shingles(text: str | Sequence[str], *, size: int = SHINGLE_WORDS) -> np.ndarray:
+    """Distinct 64-bit hashes of the text's word ``size``-grams (case, figures and punctuation ignored).
+
+    ``text`` may be a list of passages, read as one text (each passage's words
+    come from :func:`framing.text.tokenize`, cached, so scoring does not split
+    the same passage twice).
 
     A text shorter than ``size`` words is one shingle.
 
@@ -57,14 +88,17 @@ def shingles(text: str, *, size: int = SHINGLE_WORDS) -> np.ndarray:
     >>> len(shingles("One two three four five six")), len(shingles("Too short")), len(shingles("..."))
     (2, 1, 0)
     """
-    words = _WORD.findall(text.casefold())
-    hashes = np.fromiter(map(_word_hash, words), dtype=np.uint64, count=len(words))
+    words = tokenize(text) if isinstance(text, str) else [w for passage in text for w in tokenize(passage)]
+    if not words:
+        return np.zeros(0, dtype=np.uint64)
+    hashes = _word_hashes(words)
     n = max(len(words) - size + 1, 1) if words else 0
     out = np.zeros(n, dtype=np.uint64)
     for k in range(min(size, len(words))):
         # A polynomial hash of the n-gram, wrapping modulo 2**64 (numpy arrays wrap silently).
         out = out * _MIX + hashes[k : k + n]
-    return np.unique(out)
+    out.sort()  # distinct values by sorting: faster than np.unique on short arrays
+    return out[np.concatenate(([True], out[1:] != out[:-1]))]
 
 
 _RNG = np.random.default_rng(20240601)  # fixed: the same input always gives the same clusters
@@ -74,8 +108,10 @@ _B = _RNG.integers(0, np.iinfo(np.uint64).max, size=_HASHES, dtype=np.uint64, en
 _EMPTY = np.zeros(0, dtype=np.uint32)
 
 
-def signature(text: str) -> np.ndarray:
+def signature(text: str | Sequence[str]) -> np.ndarray:
     """The text's MinHash signature: 96 unsigned 32-bit values (empty for a text without words).
+
+    ``text`` may be a list of passages, as for :func:`shingles`.
 
     Examples
     --------

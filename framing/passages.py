@@ -45,6 +45,28 @@ _FURNITURE = re.compile(
     r"подпис|читайте также|читать далее|войти|наверх|все права защищены|фото:|браузер)",
     re.IGNORECASE,
 )
+# Literal pieces one of which any match of _FURNITURE / _BANNER must contain:
+# a substring test on them is far cheaper than a case-blind regex search, which
+# is run only when one is there.
+_FURNITURE_HINTS = (
+    "subscribe", "sign up", "newsletter", "back to top", "log", "sign in", "read more", "read also",
+    "check also", "see also", "related:", "share ", "follow us", "cookie", "all rights reserved", "©",
+    "copyright", "photo:", "photo credit", "image:", "getty images", "reuters/", "ap photo", "credit:",
+    "via ", "republished", "creative commons", "views expressed", "necessarily reflect",
+    "lost your password", "recent features", "подпис", "читайте также", "читать далее", "войти",
+    "наверх", "все права защищены", "фото:", "браузер",
+)
+_BANNER_HINTS = (
+    "cookie", "privacy policy", "terms of ", "article limit", "already a subscriber",
+    "конфиденциальности", "оформите подписку",
+)
+
+
+def _may_match(paragraph: str, hints: tuple[str, ...]) -> bool:
+    lowered = paragraph.lower()
+    return any(hint in lowered for hint in hints)
+
+
 # A line that announces teasers for other stories; the short lines after it are
 # those teasers (headline, truncated standfirst), not part of this article.
 _TEASER_HEADER = re.compile(
@@ -123,11 +145,13 @@ def is_clutter(paragraph: str, *, min_words: int = MIN_WORDS) -> bool:
     n = _words(paragraph)
     if n < min_words:
         return True
-    if n <= _BANNER_MAX_WORDS and _BANNER.search(paragraph):
+    if n <= _BANNER_MAX_WORDS and _may_match(paragraph, _BANNER_HINTS) and _BANNER.search(paragraph):
         return True
     if _is_menu(paragraph):
         return True
-    if n <= _FURNITURE_MAX_WORDS and (_FURNITURE.search(paragraph) or _BIO.match(paragraph)):
+    if n <= _FURNITURE_MAX_WORDS and (
+        (_may_match(paragraph, _FURNITURE_HINTS) and _FURNITURE.search(paragraph)) or _BIO.match(paragraph)
+    ):
         return True
     if n <= _TEASER_MAX_WORDS and _chomp(paragraph).endswith(_TRUNCATED):
         return True

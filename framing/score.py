@@ -175,17 +175,22 @@ def _set_worker_model(model: FrameModel, passage_records: bool) -> None:
     _WORKER["model"], _WORKER["passage_records"] = model, passage_records
 
 
-def _score_for_writing(chunk: list[Article]) -> list[_Item]:
-    """Score a chunk into JSON text (in a worker process, or in this one)."""
+def _score_for_writing(
+    chunk: list[Article], *, model: FrameModel | None = None, passage_records: bool | None = None
+) -> list[_Item]:
+    """Score a chunk into JSON text (in a worker process, or in this one).
+
+    ``model`` and ``passage_records`` default to those :func:`_set_worker_model`
+    set; the Dask engine passes them, as tasks in one worker may run in threads.
+    """
     items: list[_Item] = []
     errors = lambda error: items.append(("error", str(error)))  # noqa: E731
-    model = _WORKER["model"]
-    for record, rows, passages in _score_chunk(
-        chunk, model, errors, passage_records=_WORKER["passage_records"]
-    ):
+    model = _WORKER["model"] if model is None else model
+    passage_records = _WORKER["passage_records"] if passage_records is None else passage_records
+    for record, rows, passages in _score_chunk(chunk, model, errors, passage_records=passage_records):
         dump = json.dumps(record, ensure_ascii=False)[:-1]
         rows_json = [json.dumps(row, ensure_ascii=False)[:-1] for row in rows]
-        items.append(("ok", str(record["id"]), dump, rows_json, len(passages), signature("\n".join(passages))))
+        items.append(("ok", str(record["id"]), dump, rows_json, len(passages), signature(passages)))
     return items
 
 

@@ -578,3 +578,19 @@ def test_signatures_are_the_same_in_every_process() -> None:
     runs = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                            env={**__import__("os").environ, "PYTHONHASHSEED": seed}).stdout for seed in ("1", "2")}
     assert len(runs) == 1
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(alphabet=st.characters(codec="utf-8", exclude_characters=" "), min_size=1, max_size=12),
+                min_size=1, max_size=40))
+def test_word_hashes_are_the_polynomial_hash_of_each_word(words: list[str]) -> None:
+    # The vectorised prefix-sum trick must give, for every word, sum c_j * P**(len-1-j) mod 2**64.
+    from framing.dedupe import _P, _word_hashes
+
+    def reference(word: str) -> int:
+        h = 0
+        for ch in word:
+            h = (h * _P + ord(ch) + 1) % (1 << 64)
+        return h
+
+    assert _word_hashes(words).tolist() == [reference(w) for w in words]

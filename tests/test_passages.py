@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from framing.passages import MIN_WORDS, is_clutter, split_passages
@@ -212,3 +212,20 @@ def test_teaser_header_swallows_at_most_two_short_lines():
         "A standfirst for that other story, also short but complete.\n\n" + short
     )
     assert split_passages(text) == [short]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(
+    ["Subscribe", "SIGN UP", "Login", "log in", "Share this", "SHARE ON", "©", "Copyright", "Photo:", "Via AP",
+     "Cookie", "uses cookies", "Terms of Use", "Privacy Policy", "Оформите подписку", "ПОДПИСЫВАЙТЕСЬ",
+     "Читайте также", "Фото:", "the", "Kazakhstan", "said", "Россия", "заявил", ".", ",", "ap", "photo",
+     "via", "reuters/", "Getty Images", "Read more"]), max_size=30))
+def test_clutter_hints_never_hide_a_regex_match(words):
+    # The substring pre-check may only skip searches that could not match.
+    from framing.passages import _BANNER, _BANNER_HINTS, _FURNITURE, _FURNITURE_HINTS, _may_match
+
+    text = " ".join(words)
+    if _FURNITURE.search(text):
+        assert _may_match(text, _FURNITURE_HINTS)
+    if _BANNER.search(text):
+        assert _may_match(text, _BANNER_HINTS)

@@ -156,3 +156,16 @@ def test_detect_language_counts_scripts_like_the_regex_definition(text):
     cyrillic = len(re.findall(r"[\u0400-\u04ff]", text))
     latin = len(re.findall(r"[A-Za-z]", text))
     assert detect_language(text) == ("ru" if cyrillic > latin else "en")
+
+
+def _tokenize_by_regex(text: str) -> list[str]:
+    # The definition the fast tokenizer must keep: runs of letters of the normalised text.
+    words = re.findall(r"[^\W\d_]+", normalize(text))
+    return [part for w in words for part in "".join(c if c.isalpha() else " " for c in w).split()]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=st.characters(codec="utf-8") | st.sampled_from("Ёё’'-_²Ⅻ¼ \t\n\u00a0ЀJ\u030c"), max_size=80))
+def test_tokenize_is_the_runs_of_letters(text):
+    assert tokenize(text) == _tokenize_by_regex(text)
+    assert normalize(text) == " ".join(normalize(text).split())
