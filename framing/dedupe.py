@@ -124,7 +124,9 @@ def signature(text: str | Sequence[str]) -> np.ndarray:
     out = np.full(_HASHES, np.iinfo(np.uint64).max, dtype=np.uint64)
     for start in range(0, len(values), _BLOCK):
         block = values[start : start + _BLOCK]
-        permuted = (_A[:, None] * block[None, :] + _B[:, None]) >> np.uint64(32)
+        permuted = _A[:, None] * block[None, :]
+        permuted += _B[:, None]  # in place: one temporary, not three
+        permuted >>= np.uint64(32)
         np.minimum(out, permuted.min(axis=1), out=out)
     return out.astype(np.uint32)
 
