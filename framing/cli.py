@@ -251,30 +251,55 @@ def score_cmd(
     dedupe_window: Annotated[
         int, typer.Option(help="Look for near-duplicates among this many previous articles.")
     ] = WINDOW,
+    engine: Annotated[
+        str, typer.Option(help="local (processes on this machine) or dask (a Dask cluster over JSONL/CSV shards).")
+    ] = "local",
+    scheduler: Annotated[
+        str | None,
+        typer.Option(help="With --engine dask: the scheduler's address (tcp://HOST:8786), or local [default: local]."),
+    ] = None,
+    parts_dir: Annotated[
+        Path | None,
+        typer.Option(help="With --engine dask: where workers write parts (shared storage) [default: beside --out]."),
+    ] = None,
 ) -> None:
     """Score articles on every frame of a model.
 
     Inputs: .txt and .html files (or folders of them, with a metadata.csv), JSONL or CSV
-    with a text column, or - for stdin. Legacy encodings (Windows-1251, KOI8-R) are
-    detected, with a warning.
+    with a text column, a quoted glob pattern ('shards/*.jsonl'), or - for stdin. Legacy
+    encodings (Windows-1251, KOI8-R) are detected, with a warning.
     """
+    if engine not in ("local", "dask"):
+        raise typer.BadParameter(f"--engine is local or dask, not {engine!r}")
+    if engine == "local" and (scheduler is not None or parts_dir is not None):
+        raise typer.BadParameter("--scheduler and --parts-dir go with --engine dask")
+    common: dict[str, Any] = {
+        "model": model,
+        "out": out,
+        "passages_out": passages,
+        "force": force,
+        "keep_records": show,
+        "skip_bad": skip_bad,
+        "on_skip": lambda error: _note("skipped", str(error)),
+        "on_warning": lambda message: _note("warning", message),
+        "text_field": text_field,
+        "id_field": id_field,
+        "dedupe_window": dedupe_window,
+    }
     with _Progress() as progress:
-        summary = score(
-            inputs,
-            model=model,
-            out=out,
-            passages_out=passages,
-            force=force,
-            keep_records=show,
-            skip_bad=skip_bad,
-            on_skip=lambda error: _note("skipped", str(error)),
-            on_warning=lambda message: _note("warning", message),
-            text_field=text_field,
-            id_field=id_field,
-            jobs=jobs,
-            dedupe_window=dedupe_window,
-            on_progress=progress.update,
-        )
+        if engine == "dask":
+            from .dask_engine import score_dask
+
+            summary = score_dask(
+                inputs,
+                scheduler=scheduler or "local",
+                parts_dir=parts_dir,
+                n_workers=jobs,
+                on_progress=progress.update,
+                **common,
+            )
+        else:
+            summary = score(inputs, jobs=jobs, on_progress=progress.update, **common)
     _print_score_summary(summary)
 
 

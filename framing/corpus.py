@@ -14,6 +14,7 @@ reduced to their article text, title, date and site (see :mod:`framing.html`).
 from __future__ import annotations
 
 import csv
+import glob
 import io
 import itertools
 import json
@@ -29,7 +30,10 @@ from .encoding import check_text, decode_bytes, detect_encoding, encoding_label
 from .errors import InputError, InputWarning
 from .html import HTML_SUFFIXES, declared_charset, extract_html, looks_like_html
 
-__all__ = ["Article", "read_articles", "read_metadata", "METADATA_FILES", "MAX_ARTICLE_CHARS", "OnError", "OnWarning"]
+__all__ = [
+    "Article", "read_articles", "expand_patterns", "read_metadata", "METADATA_FILES", "MAX_ARTICLE_CHARS", "OnError",
+    "OnWarning",
+]
 
 # Sidecar files that give metadata (title, outlet, group, date, ...) for the
 # .txt and .html files in the same folder, keyed by file stem in the column ``id``.
@@ -403,6 +407,33 @@ def _from_folder(
         yield from _guarded(articles, on_error)
 
 
+def expand_patterns(inputs: Iterable[str | Path], *, on_error: OnError | None = None) -> Iterator[str | Path]:
+    """``inputs`` with each glob pattern (``shards/*.jsonl``, ``**``) replaced by its matches, sorted.
+
+    A pattern is expanded only when no file has that very name. One that
+    matches nothing is an error naming it (reported to ``on_error`` when given).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> for name in ("b.jsonl", "a.jsonl"):
+    ...     _ = (folder / name).write_text("", encoding="utf-8")
+    >>> [pathlib.Path(p).name for p in expand_patterns([f"{folder}/*.jsonl", "-"])]
+    ['a.jsonl', 'b.jsonl', '-']
+    """
+    for item in inputs:
+        # Quoted on the command line, so that the shell's limit on arguments does not apply.
+        pattern = str(item)
+        if pattern == "-" or not glob.has_magic(pattern) or Path(pattern).exists():
+            yield item
+            continue
+        matches = sorted(glob.glob(pattern, recursive=True))
+        if not matches:
+            _fail(InputError("no file matches this pattern", path=pattern), on_error)
+        yield from matches
+
+
 def read_articles(
     inputs: Iterable[str | Path],
     *,
@@ -422,7 +453,7 @@ def read_articles(
         ``metadata.csv`` or ``metadata.jsonl`` sidecar), ``.jsonl`` / ``.csv``
         files with a text column, or ``"-"`` for standard input (JSONL when it
         starts with ``{``, a page when it starts like HTML, otherwise one
-        plain-text article).
+        plain-text article). Glob patterns are expanded (:func:`expand_patterns`).
     text_field, id_field : str
         Column names in JSONL and CSV inputs (CSV headers match ignoring case
         and surrounding spaces).
@@ -443,7 +474,7 @@ def read_articles(
     >>> [(a.id, a.meta["title"]) for a in read_articles([folder])]
     [('a', 'Headline')]
     """
-    for item in inputs:
+    for item in expand_patterns(inputs, on_error=on_error):
         path = Path(item)
         articles: Iterator[Article]
         if str(item) == "-":
