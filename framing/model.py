@@ -23,13 +23,13 @@ from typing import Any
 
 import numpy as np
 from scipy import sparse
-from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
 from sklearn.pipeline import FeatureUnion
 
 from .atomic import check_writable, make_temp
 from .errors import ModelError, OutputError, TrainingError
+from .features import CharNgramVectorizer, WordNgramVectorizer
 from .labels import LabelledPassage, label_counts, labels_digest
 from .text import StemAnalyzer, normalize
 
@@ -92,14 +92,18 @@ def _char_preprocessor(text: str) -> str:
 
 
 def build_vectorizer(config: ModelConfig) -> FeatureUnion:
-    """The feature union: stemmed word n-grams and character n-grams (and cue counts with ``cues``)."""
-    words = TfidfVectorizer(
+    """The feature union: stemmed word n-grams and character n-grams (and cue counts with ``cues``).
+
+    Both blocks fit as scikit-learn's ``TfidfVectorizer`` does and transform to the
+    same matrices, only faster (see :mod:`framing.features`).
+    """
+    words = WordNgramVectorizer(
         analyzer=StemAnalyzer(ngram_range=config.word_ngram_range),
         min_df=config.word_min_df,
         sublinear_tf=config.sublinear_tf,
         dtype=np.float32,
     )
-    chars = TfidfVectorizer(
+    chars = CharNgramVectorizer(
         analyzer="char_wb",
         preprocessor=_char_preprocessor,
         ngram_range=config.char_ngram_range,
