@@ -98,6 +98,17 @@ def _too_long(size: int, unit: str) -> str:
     )
 
 
+def _undecoded(line: str) -> bool:
+    """Whether the line holds bytes that did not decode (surrogate escapes)."""
+    # Encoding to UTF-8 fails only on surrogates and runs at C speed; the regex
+    # search it guards took about half a millisecond on a 3 kB line.
+    try:
+        line.encode("utf-8")
+    except UnicodeEncodeError:
+        return bool(_UNDECODED.search(line))
+    return False
+
+
 def _check_length(text: str, *, path: str | Path, line: int | None = None) -> None:
     if len(text) > MAX_ARTICLE_CHARS:
         raise InputError(_too_long(len(text), "characters"), path=path, line=line)
@@ -165,7 +176,7 @@ def _open_lines(
                 _fail(InputError(_too_long(MAX_LINE_CHARS, "characters or more in one line"), path=path,
                                  line=number), on_error)
                 continue
-            if _UNDECODED.search(line):
+            if _undecoded(line):
                 _fail(InputError(f"not {label} text (bytes that do not decode); re-save the file as UTF-8",
                                  path=path, line=number), on_error)
                 continue

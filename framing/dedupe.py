@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Sequence
+from itertools import repeat
 
 import numpy as np
 
@@ -131,6 +132,16 @@ def signature(text: str | Sequence[str]) -> np.ndarray:
     return out.astype(np.uint32)
 
 
+_BAND_MIX = np.array([0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9], dtype=np.uint64)
+_BAND_SALT = (np.arange(_BANDS, dtype=np.uint64) + np.uint64(1)) * np.uint64(0xD6E8FEB86659FD93)
+
+
+def _band_keys(sig: np.ndarray) -> list[int]:
+    """One 64-bit key per LSH band (its rows mixed with odd multipliers, salted by band)."""
+    rows = sig.reshape(_BANDS, _ROWS).astype(np.uint64)
+    return ((rows * _BAND_MIX).sum(axis=1, dtype=np.uint64) + _BAND_SALT).tolist()
+
+
 class NearDuplicates:
     """Streaming near-duplicate finder over the articles seen so far.
 
@@ -181,19 +192,17 @@ class NearDuplicates:
             self._keys.append((index, []))
             self._first[index] = (index, ident)
             return None
-        keys = [hash((band, sig[band * _ROWS : (band + 1) * _ROWS].tobytes())) for band in range(_BANDS)]
+        keys = _band_keys(sig)
         match: tuple[int, str] | None = None
-        for key in keys:
-            other = self._buckets.get(key)
+        for other in map(self._buckets.get, keys):
             if other is None:
                 continue
             first = self._first[other]
             if match is not None and first[0] >= match[0]:
                 continue  # already linked to an earlier story
-            if float(np.mean(self._signatures[other] == sig)) >= self.threshold:
+            if np.count_nonzero(self._signatures[other] == sig) >= self.threshold * _HASHES:
                 match = first
-        for key in keys:
-            self._buckets[key] = index
+        self._buckets.update(zip(keys, repeat(index)))
         self._signatures[index] = sig
         self._keys.append((index, keys))
         self._first[index] = match if match is not None else (index, ident)
