@@ -23,12 +23,14 @@ a 200,000-entry dict.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from itertools import repeat
+from itertools import chain, repeat
 from typing import Any
 
 import numpy as np
 from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
+
+from .text import _STOP, StemAnalyzer, _tokens, stem
 
 __all__ = ["CharNgramVectorizer", "WordNgramVectorizer"]
 
@@ -39,6 +41,10 @@ _SEP = "\n"
 _BATCH_CHARS = 1_000_000
 # Joins the vocabulary's terms in a pickle; a vocabulary with a term holding it is pickled as a dict.
 _TERM_SEP = "\x00"
+# Upper bound on the characters of documents counted in one numpy pass of the word path.
+_WORD_BATCH_CHARS = 4_000_000
+# Words remembered by a stem table before it starts afresh; bounds memory in long-lived processes.
+_MAX_WORDS = 500_000
 
 
 class _CompactPickle:
@@ -203,6 +209,74 @@ class _Lookup:
         return out
 
 
+class _WordCodes(dict[str, int]):
+    """Word -> ``(stem id << 1) | is_stop``, filled in (by stemming) as words are met.
+
+    One int per word, written with one dict assignment, keeps the table
+    consistent without a lock (there is nothing to hold across a fork).
+    """
+
+    def __init__(self, stem_ids: dict[str, int], unknown: int):
+        super().__init__()
+        self.stem_ids = stem_ids
+        self.unknown = unknown
+
+    def __missing__(self, word: str) -> int:
+        code = (self.stem_ids.get(stem(word), self.unknown) << 1) | (word in _STOP)
+        if len(self) >= _MAX_WORDS:
+            self.clear()
+        self[word] = code
+        return code
+
+
+class _StemLookup:
+    """A :class:`~framing.text.StemAnalyzer` vocabulary as numpy tables over stem ids.
+
+    Each stem in a vocabulary term gets an id ``0 .. unknown - 1``; a word
+    whose stem is in no term gets ``unknown``, so no n-gram holding it matches.
+    Unigram ``s`` is found by ``unigram_cols[id(s)]``, bigram ``"a b"`` (stems
+    hold no space) by its key ``id(a) << 32 | id(b)`` among ``bigram_keys``;
+    ``first[id]`` and ``second[id]`` say whether a stem starts or ends a
+    vocabulary bigram, so most pairs are settled without a search.
+    """
+
+    def __init__(self, vocabulary: dict[str, int], *, key: Any = None):
+        self.key = key  # what the tables were built for (stale when it changes)
+        self.fits = all(isinstance(term, str) for term in vocabulary)
+        stem_ids: dict[str, int] = {}
+        number = stem_ids.setdefault
+        unigrams: list[tuple[int, int]] = []
+        bigrams: list[tuple[int, int]] = []
+        for term, col in vocabulary.items() if self.fits else ():
+            parts = term.split(" ")
+            if len(parts) == 1:
+                unigrams.append((number(parts[0], len(stem_ids)), col))
+            elif len(parts) == 2:  # longer terms are no n-gram of length <= 2
+                first = number(parts[0], len(stem_ids))
+                bigrams.append(((first << 32) | number(parts[1], len(stem_ids)), col))
+        self.unknown = len(stem_ids)
+        self.fits = self.fits and self.unknown < 1 << 31
+        self.unigram_cols = np.full(self.unknown + 1, -1, dtype=np.int64)
+        if unigrams:
+            ids, cols = np.array(unigrams, dtype=np.int64).T
+            self.unigram_cols[ids] = cols
+        pairs = np.array(bigrams, dtype=np.int64).reshape(-1, 2)
+        order = np.argsort(pairs[:, 0])
+        # One sentinel key past every real one, so that searchsorted's index is always valid.
+        self.bigram_keys = np.append(pairs[order, 0], np.iinfo(np.int64).max)
+        self.bigram_cols = np.append(pairs[order, 1], -1)
+        self.first = np.zeros(self.unknown + 1, dtype=bool)
+        self.first[pairs[:, 0] >> 32] = True
+        self.second = np.zeros(self.unknown + 1, dtype=bool)
+        self.second[pairs[:, 0] & 0xFFFFFFFF] = True
+        self.words = _WordCodes(stem_ids, self.unknown)
+
+    def bigram_columns(self, keys: np.ndarray) -> np.ndarray:
+        """Column of each bigram key, -1 where it is not in the vocabulary."""
+        at = np.searchsorted(self.bigram_keys, keys)
+        return np.where(self.bigram_keys[at] == keys, self.bigram_cols[at], -1)
+
+
 class CharNgramVectorizer(_CompactPickle, TfidfVectorizer):
     """``TfidfVectorizer`` whose ``char_wb`` transform is vectorised with numpy.
 
@@ -319,11 +393,14 @@ class CharNgramVectorizer(_CompactPickle, TfidfVectorizer):
 
 
 class WordNgramVectorizer(_CompactPickle, TfidfVectorizer):
-    """``TfidfVectorizer`` that counts the analyzer's features with ``dict.get`` and numpy.
+    """``TfidfVectorizer`` that counts word n-gram features with numpy.
 
-    Fits with scikit-learn's code and transforms to the same matrix; the
-    analyzer (e.g. :class:`framing.text.StemAnalyzer`) runs as before, only
-    the lookup and counting of its output are faster.
+    Fits with scikit-learn's code and transforms to the same matrix. With a
+    :class:`framing.text.StemAnalyzer` of n-grams no longer than 2, transform
+    builds no n-gram strings: each word maps (through a table filled in as
+    words are met) to the id of its stem, and unigrams and bigrams are looked
+    up as integer keys over a whole batch of documents at once. Other
+    analyzers run as before, their features looked up with ``dict.get``.
 
     Examples
     --------
@@ -335,22 +412,58 @@ class WordNgramVectorizer(_CompactPickle, TfidfVectorizer):
     0
     """
 
+    _derived = ("_stem_lookup",)
+
     def fit(self, raw_documents: Iterable[Any], y: Any = None) -> WordNgramVectorizer:
         """Fit as ``TfidfVectorizer.fit`` does. Returns self."""
         super().fit(raw_documents, y)
         _drop_stop_words(self)
+        self.__dict__.pop("_stem_lookup", None)
         return self
 
     def fit_transform(self, raw_documents: Iterable[Any], y: Any = None) -> Any:
         """Fit and transform as ``TfidfVectorizer.fit_transform`` does."""
         X = super().fit_transform(raw_documents, y)
         _drop_stop_words(self)
+        self.__dict__.pop("_stem_lookup", None)
         return X
+
+    def _get_stem_lookup(self) -> _StemLookup | None:
+        """The stem tables of the vocabulary, or None when the stem path does not apply."""
+        analyzer = self.analyzer
+        # Exactly StemAnalyzer: a subclass may analyse differently.
+        if type(analyzer) is not StemAnalyzer:
+            return None
+        low, high = analyzer.ngram_range
+        if not 1 <= low <= high <= 2:
+            return None
+        key = (id(self.vocabulary_), len(self.vocabulary_))
+        lookup = self.__dict__.get("_stem_lookup")
+        if lookup is None or lookup.key != key:
+            lookup = _StemLookup(self.vocabulary_, key=key)
+            self._stem_lookup = lookup
+        return lookup if lookup.fits else None
 
     def transform(self, raw_documents: Iterable[Any]) -> Any:
         """Tf-idf matrix of the documents, as ``TfidfVectorizer.transform`` gives."""
         if isinstance(raw_documents, str) or not hasattr(self, "vocabulary_"):
             return super().transform(raw_documents)
+        lookup = self._get_stem_lookup()
+        if lookup is not None:
+            docs = list(map(self.decode, raw_documents))
+            blocks: list[sparse.csr_matrix] = []
+            start = 0
+            while start < len(docs) or not blocks:  # one block for an empty input too
+                stop, size = start, 0
+                while stop < len(docs) and (stop == start or size + len(docs[stop]) <= _WORD_BATCH_CHARS):
+                    size += len(docs[stop])
+                    stop += 1
+                blocks.append(self._count_stems(docs[start:stop], lookup))
+                start = stop
+            X = blocks[0] if len(blocks) == 1 else sparse.vstack(blocks, format="csr")
+            if self.binary:
+                X.data.fill(1)
+            return self._tfidf.transform(X, copy=False)
         analyze = self.build_analyzer()
         get = self.vocabulary_.get
         cols: list[int] = []
@@ -367,3 +480,35 @@ class WordNgramVectorizer(_CompactPickle, TfidfVectorizer):
         if self.binary:
             X.data.fill(1)
         return self._tfidf.transform(X, copy=False)
+
+    def _count_stems(self, docs: list[str], lookup: _StemLookup) -> sparse.csr_matrix:
+        """Count matrix of decoded documents, as the ``StemAnalyzer`` would count them."""
+        analyzer: StemAnalyzer = self.analyzer
+        low, high = analyzer.ngram_range
+        tokens = list(map(_tokens, docs))  # the analyzer's own (cached) tokenisation
+        lengths = np.fromiter(map(len, tokens), dtype=np.int64, count=len(tokens))
+        codes = np.fromiter(
+            map(lookup.words.__getitem__, chain.from_iterable(tokens)), dtype=np.int64, count=int(lengths.sum())
+        )
+        rows = np.repeat(np.arange(len(docs), dtype=np.int64), lengths)
+        if analyzer.stop_words:  # dropped before n-grams are formed, as the analyzer does
+            kept = (codes & 1) == 0
+            codes, rows = codes[kept], rows[kept]
+        stems = codes >> 1
+        found_rows: list[np.ndarray] = []
+        found_cols: list[np.ndarray] = []
+        if low == 1:
+            cols = lookup.unigram_cols[stems]
+            hit = cols >= 0
+            found_rows.append(rows[hit])
+            found_cols.append(cols[hit])
+        if high == 2:
+            # Pairs in one document (no bigram crosses documents) that may be a vocabulary bigram.
+            at = np.flatnonzero(lookup.first[stems[:-1]] & lookup.second[stems[1:]] & (rows[1:] == rows[:-1]))
+            cols = lookup.bigram_columns((stems[at] << 32) | stems[at + 1])
+            hit = cols >= 0
+            found_rows.append(rows[at[hit]])
+            found_cols.append(cols[hit])
+        return _counts_csr(
+            np.concatenate(found_rows), np.concatenate(found_cols), len(docs), len(self.vocabulary_), self.dtype
+        )

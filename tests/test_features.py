@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import pickle
 import random
 from pathlib import Path
@@ -199,7 +201,7 @@ def test_pickles_hold_the_vocabulary_as_one_string_and_load_equal(tmp_path: Path
     for fast in (chars, words):
         fast.transform(TEXTS)  # builds the lookup cache, which is not pickled
         state = fast.__getstate__()
-        assert "vocabulary_" not in state and "_lookup" not in state
+        assert "vocabulary_" not in state and "_lookup" not in state and "_stem_lookup" not in state
         assert isinstance(state["_vocabulary_terms"], str)
         path = tmp_path / "v.joblib"
         joblib.dump(fast, path)
@@ -234,3 +236,115 @@ def test_feature_union_matches_plain_scikit_learn_and_pickles() -> None:
     assert list(union.get_feature_names_out()) == list(plain.get_feature_names_out())
     loaded = pickle.loads(pickle.dumps(union))
     assert_same(loaded.transform(TEXTS + EDGE), plain.transform(TEXTS + EDGE))
+
+
+# Documents for the stem path: both languages, mixed scripts, stop words only, repeats, emptiness.
+STEM_DOCS = [
+    "",
+    "   ",
+    "the and of to in",  # English stop words only
+    "и в не что он на",  # Russian stop words only
+    "The sanctions on the oil of Russia, sanctions and oil.",
+    "Санкции против экспорта нефти из России, санкции и нефть.",
+    "Kazakhstan and Россия: multi-vector политика of Казахстан",
+    "oil oil oil sanctions sanctions oil",
+    "нефть",
+    "sanction",
+    "ёлка и елка ЁЛКА",
+]
+
+
+def stem_pair(corpus: list[str], *, ngram_range: tuple[int, int], stop_words: bool, **kw: Any) -> tuple[Any, Any]:
+    analyzer = StemAnalyzer(ngram_range=ngram_range, stop_words=stop_words)
+    return word_pair(corpus, analyzer=analyzer, **kw)
+
+
+@pytest.mark.parametrize("ngram_range", [(1, 1), (2, 2), (1, 2)])
+@pytest.mark.parametrize("stop_words", [True, False])
+def test_stem_path_equals_scikit_learn(ngram_range: tuple[int, int], stop_words: bool) -> None:
+    for settings in (dict(min_df=1), dict(min_df=2, sublinear_tf=True), dict(min_df=1, binary=True)):
+        sk, fast = stem_pair(TEXTS + STEM_DOCS, ngram_range=ngram_range, stop_words=stop_words, **settings)
+        assert fast._get_stem_lookup() is not None  # the stem path, not the fallback, is tested
+        for docs in (TEXTS, STEM_DOCS, EDGE, TEXTS + STEM_DOCS + EDGE):
+            assert_same(fast.transform(docs), sk.transform(docs))
+        for doc in STEM_DOCS:
+            assert_same(fast.transform([doc]), sk.transform([doc]))
+
+
+def test_stem_path_drops_stop_words_before_forming_bigrams() -> None:
+    corpus = ["sanctions of the oil", "oil sanctions"]
+    for stop_words, expected in (
+        (True, {"sanction", "oil", "sanction oil"}),
+        (False, {"sanction", "of", "the", "oil"}),
+    ):
+        fast = WordNgramVectorizer(analyzer=StemAnalyzer(ngram_range=(1, 2), stop_words=stop_words)).fit(corpus)
+        X = fast.transform(["sanctions of the oil"])
+        found = {term for term, col in fast.vocabulary_.items() if X[0, col]}
+        assert expected <= found and (stop_words or "sanction oil" not in found)
+    # A document of stop words only is an empty row when they are dropped.
+    fast = WordNgramVectorizer(analyzer=StemAnalyzer(ngram_range=(1, 2))).fit(corpus)
+    assert fast.transform(["of the and", "oil"]).getrow(0).nnz == 0
+
+
+def test_stem_path_bigrams_do_not_cross_documents() -> None:
+    fast = WordNgramVectorizer(analyzer=StemAnalyzer(ngram_range=(2, 2)), norm=None, use_idf=False).fit(
+        ["oil sanctions"]
+    )
+    assert fast.transform(["oil", "sanctions"]).nnz == 0
+    assert fast.transform(["oil sanctions", "oil", "sanctions"]).toarray().tolist() == [[1.0], [0.0], [0.0]]
+
+
+def test_stem_path_after_refit_and_with_a_bounded_word_table(monkeypatch: pytest.MonkeyPatch) -> None:
+    sk, fast = stem_pair(TEXTS, ngram_range=(1, 2), stop_words=True, min_df=1)
+    fast.transform(TEXTS)
+    other = STEM_DOCS + EDGE
+    fast.fit(other)  # a new vocabulary: the stem tables are rebuilt
+    sk.fit(other)
+    assert_same(fast.transform(TEXTS + other), sk.transform(TEXTS + other))
+    monkeypatch.setattr(features, "_MAX_WORDS", 5)  # the word table starts afresh every few words
+    monkeypatch.setattr(features, "_WORD_BATCH_CHARS", 50)  # and documents are counted a few at a time
+    fast.__dict__.pop("_stem_lookup")
+    assert_same(fast.transform(TEXTS + other), sk.transform(TEXTS + other))
+    assert len(fast._stem_lookup.words) <= 5
+
+
+class _LoudStemAnalyzer(StemAnalyzer):
+    def __call__(self, doc: str) -> list[str]:
+        return [term.upper() for term in super().__call__(doc)]
+
+
+def test_other_stem_analyzers_use_the_general_path() -> None:
+    for analyzer in (StemAnalyzer(ngram_range=(1, 3)), StemAnalyzer(ngram_range=(3, 3)), _LoudStemAnalyzer()):
+        sk, fast = word_pair(TEXTS, analyzer=analyzer, min_df=1)
+        assert fast._get_stem_lookup() is None
+        assert_same(fast.transform(TEXTS + STEM_DOCS), sk.transform(TEXTS + STEM_DOCS))
+
+
+def _transform_in_child(fast: WordNgramVectorizer, docs: list[str], queue: Any) -> None:
+    queue.put(fast.transform(docs))
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_stem_path_in_a_forked_process() -> None:
+    sk, fast = stem_pair(TEXTS, ngram_range=(1, 2), stop_words=True, min_df=1)
+    fast.transform(TEXTS[:3])  # the parent has built (and partly filled) the tables
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue()
+    child = context.Process(target=_transform_in_child, args=(fast, TEXTS + STEM_DOCS, queue))
+    child.start()
+    X = queue.get(timeout=60)
+    child.join(timeout=60)
+    assert child.exitcode == 0
+    assert_same(X, sk.transform(TEXTS + STEM_DOCS))
+
+
+@given(
+    docs=st.lists(unicode_text, min_size=1, max_size=6),
+    ngram=st.sampled_from([(1, 1), (2, 2), (1, 2)]),
+    stop_words=st.booleans(),
+)
+def test_stem_path_equals_scikit_learn_on_random_text(
+    docs: list[str], ngram: tuple[int, int], stop_words: bool
+) -> None:
+    sk, fast = stem_pair(TEXTS[:4] + docs, ngram_range=ngram, stop_words=stop_words, min_df=1, sublinear_tf=True)
+    assert_same(fast.transform(docs + STEM_DOCS[:5]), sk.transform(docs + STEM_DOCS[:5]))
