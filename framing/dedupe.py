@@ -11,7 +11,7 @@ Detection streams: each article is compared, through locality-sensitive hashing
 bands, with the ones before it only, and a duplicate points to the *first*
 article of its cluster, so ``compare`` can count each story once by dropping
 records that have a ``duplicate_of``. Only the most recent ``window`` articles
-(20,000 by default) are kept for comparison, so memory stays bounded on an
+(10,000 by default) are kept for comparison, so memory stays bounded on an
 archive of any size: copies of a story further apart than that in the input
 are not linked (a wire story's copies come out within days of each other).
 Signatures are pure functions of the text (:func:`signature`), so parallel
@@ -32,7 +32,7 @@ __all__ = ["NearDuplicates", "shingles", "signature", "SHINGLE_WORDS", "THRESHOL
 
 SHINGLE_WORDS = 5
 THRESHOLD = 0.5
-WINDOW = 20_000
+WINDOW = 10_000
 # 32 bands of 3 rows: a pair at Jaccard 0.5 shares a band with probability
 # 1 - (1 - 0.5**3)**32 = 0.986; at 0.1, 0.03 (and is then rejected by the estimate).
 _BANDS, _ROWS = 32, 3
@@ -150,7 +150,7 @@ class NearDuplicates:
     threshold : float, default=0.5
         Estimated Jaccard similarity of word 5-gram sets at or above which two
         articles are the same story.
-    window : int, default=20000
+    window : int, default=10000
         How many of the most recent articles a new one is compared with; memory
         is about 4 kB per article in the window.
 

@@ -38,11 +38,11 @@ __all__ = ["CharNgramVectorizer", "WordNgramVectorizer"]
 # inside a word, so no vocabulary n-gram contains it).
 _SEP = "\n"
 # Upper bound on the code points handled in one numpy pass; bounds memory on huge batches.
-_BATCH_CHARS = 1_000_000
+_BATCH_CHARS = 250_000  # ~1 MB of code points; its temporaries stay a few tens of MB
 # Joins the vocabulary's terms in a pickle; a vocabulary with a term holding it is pickled as a dict.
 _TERM_SEP = "\x00"
 # Upper bound on the characters of documents counted in one numpy pass of the word path.
-_WORD_BATCH_CHARS = 4_000_000
+_WORD_BATCH_CHARS = 1_000_000
 # Words remembered by a stem table before it starts afresh; bounds memory in long-lived processes.
 _MAX_WORDS = 500_000
 

@@ -191,7 +191,32 @@ def _score_for_writing(
         dump = json.dumps(record, ensure_ascii=False)[:-1]
         rows_json = [json.dumps(row, ensure_ascii=False)[:-1] for row in rows]
         items.append(("ok", str(record["id"]), dump, rows_json, len(passages), signature(passages)))
+    release_memory()
     return items
+
+
+def _malloc_trim() -> Callable[[], None]:
+    """``malloc_trim(0)`` where the C library is glibc, else nothing.
+
+    Each chunk allocates and frees large numpy temporaries. glibc keeps freed
+    memory for reuse and raises its threshold for returning big blocks to the
+    system, so without a trim the resident size creeps up chunk after chunk
+    (from 150 to 240 MB over 2,000 articles, measured) although nothing is kept.
+    """
+    try:
+        import ctypes
+
+        trim = ctypes.CDLL("libc.so.6").malloc_trim
+    except (OSError, AttributeError):  # not glibc: nothing to do
+        return lambda: None
+
+    def release() -> None:
+        trim(0)
+
+    return release
+
+
+release_memory = _malloc_trim()
 
 
 def _flat(record: dict[str, Any], frames: list[str]) -> dict[str, Any]:
@@ -317,7 +342,7 @@ def score(
         core). Results are the same whatever the number, in input order.
     chunk_size : int, default=256
         Articles read, scored and written at a time.
-    dedupe_window : int, default=20000
+    dedupe_window : int, default=10000
         Near-duplicates are looked for among this many previous articles
         (:class:`~framing.dedupe.NearDuplicates`); memory stays bounded.
     on_progress : callable, optional
@@ -364,6 +389,9 @@ def score(
             p_writer = _Writer(
                 stack.enter_context(atomic_write(passages_out, force=force)), p_suffix, fm.frames, articles=False
             )
+        # Build the model's lazily made lookup tables here, before workers fork:
+        # forked workers then share those pages instead of each making its own.
+        fm.predict_proba(["warm-up"])
         results = ordered_map(
             _score_for_writing,
             _chunks(articles, chunk_size),
@@ -392,6 +420,8 @@ def score(
                 if p_writer is not None:
                     for row in rows:
                         p_writer.write_json(row + tail)
+            if jobs > 1:
+                release_memory()  # the workers trim theirs; this process parses and writes
             if on_progress is not None:
                 on_progress(summary.articles)
         if summary.articles == 0:

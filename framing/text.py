@@ -155,9 +155,9 @@ def tokenize(text: str) -> list[str]:
     return list(_tokens(text))
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=2048)
 def _tokens(text: str) -> tuple[str, ...]:
-    # Cached for the few thousand most recent texts: scoring tokenizes each
+    # Cached for the most recent texts (a chunk's passages): scoring tokenizes each
     # passage for its word features and again for near-duplicate shingles.
     # Words are the runs of letters (str.isalpha) of the folded text: digits and
     # underscores split words, and hyphenated words are split into their parts so
