@@ -5,8 +5,9 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 BENCH  ?= ../shared/bench/semeval2023-st2
 OUT    ?= out
+SPEED_ARGS ?=
 
-.PHONY: demo test lint bench bench-semeval bench-seeds install clean
+.PHONY: demo test lint bench bench-semeval bench-seeds bench-speed install clean
 
 $(BIN)/framing: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,14 +34,21 @@ lint: install
 	$(BIN)/mypy framing
 
 # Accuracy benchmarks on the external SemEval data (never copied into the repo)
-# and on the seed passages. Pass BENCH=path/to/semeval2023-st2 to point elsewhere.
-bench: bench-semeval bench-seeds
+# and on the seed passages, then the speed and memory benchmark. Pass
+# BENCH=path/to/semeval2023-st2 to point elsewhere, and SPEED_ARGS to
+# bench-speed (e.g. SPEED_ARGS='--articles 2000 --skip-memory'; see --help).
+bench: bench-semeval bench-seeds bench-speed
 
 bench-semeval: install
 	$(BIN)/python scripts/bench_semeval.py $(BENCH)
 
 bench-seeds: install
 	$(BIN)/framing evaluate labels/ --codebook labels/codebook.toml --cv article
+
+# framing score (one core and all cores) against a plain scikit-learn script, peak
+# memory on a 1 GB JSONL file, training time on 10,000 passages.
+bench-speed: install
+	$(BIN)/python scripts/bench_speed.py $(SPEED_ARGS)
 
 clean:
 	rm -rf $(VENV) $(OUT) .pytest_cache .mypy_cache .ruff_cache
