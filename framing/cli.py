@@ -27,11 +27,12 @@ from typer.core import TyperGroup
 from . import __version__
 from .atomic import atomic_write, check_writable
 from .codebook import load_codebook
+from .cues import cues_from_codebook
 from .dedupe import WINDOW
 from .errors import FramingError, InputWarning, ModelError
 from .evaluate import cross_validate, evaluate_model
 from .labels import read_labels
-from .model import card_path, load_model, save_model, train
+from .model import ModelConfig, card_path, load_model, save_model, train
 from .score import ScoreSummary, score
 
 out_console = Console()
@@ -194,6 +195,18 @@ def train_cmd(
         Path | None,
         typer.Option(help="The model this one is retrained from, recorded in the card. Default: the model replaced."),
     ] = None,
+    also_train: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--also-train",
+            help="More labels (e.g. another language's) that only train the classifiers: thresholds and "
+            "calibration are tuned on LABELS alone. Repeatable.",
+        ),
+    ] = None,
+    cues: Annotated[
+        bool,
+        typer.Option("--cues", help="Add the codebook's bilingual cue-phrase counts as features (needs --codebook)."),
+    ] = False,
 ) -> None:
     """Train a frame model from labelled passages and write it with its card."""
     from .versions import lineage
@@ -209,10 +222,18 @@ def train_cmd(
         if not replaced:
             raise
         history = lineage(labels)
+    if cues and codebook is None:
+        raise typer.BadParameter("--cues takes its cue phrases from the codebook: give --codebook too")
     book = load_codebook(codebook) if codebook else None
     passages = read_labels(labels, codebook=book)
-    model = train(passages, frames=book.ids if book else None, unit=unit, random_state=random_state)
+    also = read_labels(also_train, codebook=book) if also_train else []
+    config = ModelConfig(cues=cues_from_codebook(book)) if cues and book is not None else None
+    model = train(
+        passages, frames=book.ids if book else None, unit=unit, random_state=random_state, extra=also, config=config
+    )
     extra: dict[str, Any] = {"label_files": [str(p) for p in labels], **history}
+    if also_train:
+        extra["extra_label_files"] = [str(p) for p in also_train]
     if book is not None:
         extra["codebook"] = {"path": str(codebook), "version": book.version, "name": book.name}
     card_file = save_model(model, out, force=force, extra_card=extra)
@@ -352,10 +373,20 @@ def evaluate_cmd(
         typer.Option(help="With --model: an older model scored on the same labels; shows per-frame F1 differences."),
     ] = None,
     n_boot: Annotated[int, typer.Option(help="With --against: paired bootstrap resamples (at least 2000).")] = 2000,
+    also_train: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--also-train",
+            help="With --cv: more labels (e.g. another language's) that join every training fold and are never "
+            "tested. Repeatable.",
+        ),
+    ] = None,
 ) -> None:
     """Micro/macro F1 and per-frame precision, recall, F1 and support."""
     if (model is None) == (cv is None):
         raise typer.BadParameter("give exactly one of --model or --cv")
+    if also_train and cv is None:
+        raise typer.BadParameter("--also-train adds training data to cross-validation: use it with --cv")
     if against is not None and model is None:
         raise typer.BadParameter("--against compares two trained models: give --model NEW --against OLD")
     if json_out is not None:
@@ -378,10 +409,14 @@ def evaluate_cmd(
         title = f"{model} on {len(passages)} held-out passages"
     else:
         folds: int | str = cv if cv == "article" else _folds(cv)
+        also = read_labels(also_train, codebook=book) if also_train else []
         report = cross_validate(
-            passages, folds=folds, frames=book.ids if book else None, unit=unit, random_state=random_state
+            passages, folds=folds, frames=book.ids if book else None, unit=unit, random_state=random_state,
+            extra=also,
         )
         title = f"{report['method']} cross-validation, {len(passages)} labelled texts"
+        if also:
+            title += f" (+{len(also)} train-only)"
     if json_out is not None:
         with atomic_write(json_out, force=force) as fh:
             json.dump(report, fh, indent=2)

@@ -94,11 +94,13 @@ def held_out_predictions(
     config: ModelConfig | None = None,
     unit: str = "auto",
     random_state: int = 0,
+    extra: Sequence[LabelledPassage] = (),
 ) -> HeldOut:
     """Train on each fold's training part and score its held-out part.
 
     Shared by :func:`cross_validate` and :func:`framing.audit.audit`; the folds
-    are as described for :func:`cross_validate`.
+    are as described for :func:`cross_validate`. ``extra`` passages join every
+    fold's training part and are never held out (see :func:`~framing.model.train`).
     """
     passages = list(passages)
     frame_list = list(frames) if frames is not None else frames_of(passages)
@@ -125,7 +127,7 @@ def held_out_predictions(
     for train_idx, test_idx in splits:
         model = train(
             [passages[i] for i in train_idx], frames=frame_list, config=config, unit=unit,
-            random_state=random_state,
+            random_state=random_state, extra=extra,
         )
         proba[test_idx] = model.predict_proba([passages[i].text for i in test_idx])
         pred[test_idx] = model.decide(proba[test_idx])
@@ -142,6 +144,7 @@ def cross_validate(
     config: ModelConfig | None = None,
     unit: str = "auto",
     random_state: int = 0,
+    extra: Sequence[LabelledPassage] = (),
 ) -> dict[str, Any]:
     """Cross-validated figures for the training procedure itself.
 
@@ -156,6 +159,10 @@ def cross_validate(
     frames, config, unit, random_state
         As for :func:`~framing.model.train`; every fold trains with its own
         inner threshold tuning, so held-out passages never touch the thresholds.
+    extra : sequence of LabelledPassage, optional
+        Train-only passages (e.g. another language's labels): they join every
+        fold's training part and are never tested; the figures are for
+        ``passages`` alone.
 
     Returns
     -------
@@ -166,7 +173,7 @@ def cross_validate(
         :func:`~framing.calibration.calibration_report`).
     """
     h = held_out_predictions(
-        passages, folds=folds, frames=frames, config=config, unit=unit, random_state=random_state
+        passages, folds=folds, frames=frames, config=config, unit=unit, random_state=random_state, extra=extra
     )
     Y, pred, held, frame_list = h.labels, h.pred, h.held, h.frames
     judged = judged_matrix(list(passages), frame_list)
@@ -179,4 +186,6 @@ def cross_validate(
     report["method"] = h.method
     report["folds"] = h.folds
     report["calibration"] = calibration
+    if extra:
+        report["extra_training"] = len(extra)
     return report

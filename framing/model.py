@@ -248,20 +248,47 @@ MIN_FRAMES_CHOICES = (1, 2, 3)
 
 
 def choose_min_frames(
-    Y: np.ndarray, P: np.ndarray, thresholds_for: Any, judged: np.ndarray | None
+    Y: np.ndarray,
+    P: np.ndarray,
+    thresholds_for: Any,
+    judged: np.ndarray | None,
+    *,
+    splits: Sequence[tuple[np.ndarray, np.ndarray]] | None = None,
 ) -> tuple[int, np.ndarray]:
-    """The fewest frames to name per text (and its thresholds) that maximises out-of-fold micro-F1.
+    """The fewest frames to name per text, and its thresholds, that maximise micro-F1.
 
-    ``thresholds_for(k)`` tunes thresholds given ``k``; ties go to the smaller ``k``.
+    Parameters
+    ----------
+    Y, P : ndarray (texts, frames)
+        Labels and out-of-fold probabilities.
+    thresholds_for : callable
+        ``thresholds_for(k, rows)`` tunes thresholds for ``k`` on the texts
+        ``rows`` (``None``: all of them).
+    judged : ndarray of bool, optional
+        Cells that count (see :func:`judged_matrix`).
+    splits : sequence of (tuning rows, scoring rows), optional
+        A partition of the texts. Each ``k`` is then scored on texts its
+        threshold was not tuned on, pooled over the splits. Without it, on the
+        very texts it was tuned on, where a larger ``k`` can win by chance on
+        small data (SemEval Russian: 0.518 against 0.531 with splits).
+
+    Returns
+    -------
+    (int, ndarray)
+        ``k`` (ties go to the smaller) and its thresholds tuned on all texts.
     """
-    best: tuple[float, int, np.ndarray] | None = None
+    scores: dict[int, float] = {}
     for k in MIN_FRAMES_CHOICES:
-        thresholds = thresholds_for(k)
-        f1 = _micro_f1(Y, _decide(P, thresholds, k), judged)
-        if best is None or f1 > best[0] + 1e-12:
-            best = (f1, k, thresholds)
-    assert best is not None
-    return best[1], best[2]
+        if splits is None:
+            pred = _decide(P, thresholds_for(k, None), k)
+        else:
+            pred = np.zeros(Y.shape, dtype=bool)
+            for tune_rows, test_rows in splits:
+                pred[test_rows] = _decide(P[test_rows], thresholds_for(k, tune_rows), k)
+        scores[k] = _micro_f1(Y, pred, judged)
+    best = max(scores.values())
+    k = min(k for k, f1 in scores.items() if f1 >= best - 1e-12)
+    return k, thresholds_for(k, None)
 
 
 def _best_threshold(y: np.ndarray, p: np.ndarray, grid: np.ndarray) -> float:
@@ -423,13 +450,22 @@ def _out_of_fold(
     random_state: int,
     judged: np.ndarray | None = None,
 ) -> np.ndarray:
+    """Out-of-fold decision values (or probabilities) of the first ``len(groups)`` rows.
+
+    Rows of ``X``, ``Y`` and ``judged`` past ``len(groups)`` are train-only
+    passages (``train(extra=...)``): they join every fold's training part and
+    are never held out.
+    """
     n_groups = len(set(groups))
     folds = min(config.cv_folds, n_groups)
     if folds < 2:
         raise TrainingError("need passages from at least two articles to tune thresholds")
-    P = np.zeros(Y.shape, dtype=float)
+    n = len(groups)
+    always = np.arange(n, Y.shape[0])
+    P = np.zeros((n, Y.shape[1]), dtype=float)
     splitter = GroupKFold(n_splits=folds, shuffle=True, random_state=random_state)
-    for train_idx, test_idx in splitter.split(X, groups=groups):
+    for train_idx, test_idx in splitter.split(np.zeros(n), groups=groups):
+        train_idx = np.concatenate([train_idx, always]) if always.size else train_idx
         fold_judged = None if judged is None else judged[train_idx]
         clfs = _fit_classifiers(X[train_idx], Y[train_idx], config, random_state, fold_judged)
         # Decision values when calibrating (Platt works on the log-odds scale).
@@ -444,6 +480,7 @@ def train(
     config: ModelConfig | None = None,
     unit: str = "auto",
     random_state: int = 0,
+    extra: Sequence[LabelledPassage] = (),
 ) -> FrameModel:
     """Train a frame model on labelled passages.
 
@@ -460,6 +497,11 @@ def train(
         What the labels are; ``auto`` decides from the texts' median length.
     random_state : int, default=0
         Seeds the cross-validation folds and the solvers.
+    extra : sequence of LabelledPassage, optional
+        Train-only passages (e.g. labels in another language): they join the
+        classifiers' training in every inner fold and in the final fit, but are
+        never held out, so calibration, thresholds and ``min_frames`` are tuned
+        on ``passages`` alone. Frames they carry outside the frame set are ignored.
 
     Returns
     -------
@@ -488,7 +530,11 @@ def train(
     if not frame_list:
         raise TrainingError("the labels carry no frames at all; nothing to learn")
     Y = _label_matrix(passages, frame_list)
-    counts = Y.sum(axis=0)
+    extra = list(extra)
+    # Train-only rows go after the passages' (_out_of_fold never holds them out);
+    # they count towards the positives a classifier needs.
+    Y_fit = np.vstack([Y, _label_matrix(extra, frame_list)]) if extra else Y
+    counts = Y_fit.sum(axis=0)
     thin = [f"{f} ({int(c)})" for f, c in zip(frame_list, counts) if c < MIN_POSITIVES]
     if thin:
         raise TrainingError(
@@ -496,7 +542,8 @@ def train(
             "label more or drop the frame"
         )
     judged = judged_matrix(passages, frame_list)
-    negatives = (len(passages) if judged is None else judged.sum(axis=0)) - counts
+    judged_fit = judged_matrix([*passages, *extra], frame_list) if extra else judged
+    negatives = (len(Y_fit) if judged_fit is None else judged_fit.sum(axis=0)) - counts
     if (negatives < 1).any():
         full = [f for f, n in zip(frame_list, negatives) if n < 1]
         raise TrainingError(f"every passage carries {', '.join(full)}; need negative examples too")
@@ -509,21 +556,28 @@ def train(
         # SemEval data) are scored best by always naming at least one.
         config = ModelConfig(**{**asdict(config), "at_least_one": True})
 
-    texts = [p.text for p in passages]
+    texts = [p.text for p in passages] + [p.text for p in extra]
     groups = cv_groups(passages, unit)
     vectorizer = build_vectorizer(config)
     X = sparse.csr_matrix(vectorizer.fit_transform(texts))
-    P = _out_of_fold(X, Y, groups, config, random_state, judged)
+    P = _out_of_fold(X, Y_fit, groups, config, random_state, judged_fit)
     calibration = fit_calibration(P, Y, judged) if config.calibrate else None
     if calibration is not None:
         P = apply_calibration(P, calibration)
     if config.at_least_one:
-        min_frames, thresholds = choose_min_frames(
-            Y, P, lambda k: tune_thresholds(Y, P, config, judged, min_frames=k), judged
-        )
+
+        def thresholds_for(k: int, rows: np.ndarray | None) -> np.ndarray:
+            if rows is None:
+                return tune_thresholds(Y, P, config, judged, min_frames=k)
+            return tune_thresholds(Y[rows], P[rows], config, None if judged is None else judged[rows], min_frames=k)
+
+        # k is chosen on texts its threshold was not tuned on: the inner folds again.
+        splitter = GroupKFold(n_splits=min(config.cv_folds, len(set(groups))), shuffle=True, random_state=random_state)
+        splits = list(splitter.split(np.zeros(len(groups)), groups=groups))
+        min_frames, thresholds = choose_min_frames(Y, P, thresholds_for, judged, splits=splits)
     else:
         min_frames, thresholds = 0, tune_thresholds(Y, P, config, judged)
-    classifiers = _fit_classifiers(X, Y, config, random_state, judged)
+    classifiers = _fit_classifiers(X, Y_fit, config, random_state, judged_fit)
     model = FrameModel(
         vectorizer=vectorizer,
         classifiers=classifiers,
@@ -561,6 +615,12 @@ def train(
     }
     if judged is not None:
         model.card["judged"] = {f: int(n) for f, n in zip(frame_list, judged.sum(axis=0))}
+    if extra:
+        model.card["extra_training"] = {
+            "passages": len(extra),
+            "label_counts": label_counts(extra, frame_list),
+            "labels_sha256": labels_digest(extra),
+        }
     return model
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -106,3 +107,57 @@ def test_cross_validate_errors(passages: list[LabelledPassage]) -> None:
     authored = [dataclasses.replace(p, source="authored") for p in passages]
     with pytest.raises(TrainingError, match="all are 'authored'"):
         cross_validate(authored, folds="article")
+
+
+def test_cross_validate_with_train_only_passages(passages: list[LabelledPassage]) -> None:
+    english = [p for p in passages if p.language == "en"]
+    russian = [p for p in passages if p.language == "ru"]
+    report = cross_validate(russian, folds=2, frames=list(FRAMES), random_state=0, extra=english)
+    assert report["n"] == len(russian)  # the English passages are never tested
+    assert report["extra_training"] == len(english)
+    assert _supports(report) == {"economy": 4, "security": 4, "identity": 3}
+    # Alone, a fold's two Russian articles hold too few positives to train on at all.
+    with pytest.raises(TrainingError, match="too few positive"):
+        cross_validate(russian, folds=2, frames=list(FRAMES), random_state=0)
+
+
+def test_cli_train_only_labels_and_cues(tmp_path: Path, codebook_file: Path) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from framing.cli import app
+    from framing.model import read_card
+
+    from .conftest import make_passages, write_jsonl
+
+    def run(*args: object):  # type: ignore[no-untyped-def]
+        return CliRunner().invoke(app, [str(a) for a in args])
+
+    english = tmp_path / "en.jsonl"
+    russian = tmp_path / "ru.jsonl"
+    for path, language in ((english, "en"), (russian, "ru")):
+        write_jsonl(path, [
+            {"id": p.id, "text": p.text, "frames": list(p.frames), "language": p.language, "source": p.source}
+            for p in make_passages() if p.language == language
+        ])
+    out = tmp_path / "m.joblib"
+    result = run("train", english, "--also-train", russian, "--codebook", codebook_file, "--cues", "--out", out)
+    assert result.exit_code == 0, result.output
+    card = read_card(out)
+    assert card["cv_metrics"]["n"] == 12 and card["extra_training"]["passages"] == 12
+    assert card["extra_label_files"] == [str(russian)]
+    assert dict((f, tuple(c)) for f, c in card["config"]["cues"])["economy"] == ("sanctions", "oil", "санкции", "нефть")
+    # Without --cues there are no cue features.
+    plain = tmp_path / "plain.joblib"
+    assert run("train", english, "--out", plain).exit_code == 0
+    assert read_card(plain)["config"]["cues"] is None
+    # --cues needs the codebook's phrases; --also-train belongs to cross-validation.
+    assert run("train", english, "--cues", "--out", tmp_path / "x.joblib").exit_code == 2
+    assert run("evaluate", english, "--model", out, "--also-train", russian).exit_code == 2
+    report = tmp_path / "cv.json"
+    result = run("evaluate", russian, "--cv", "2", "--also-train", english, "--json", report)
+    assert result.exit_code == 0, result.output
+    assert "+12 train-only" in result.output
+    figures = json.loads(report.read_text(encoding="utf-8"))
+    assert figures["n"] == 12 and figures["extra_training"] == 12

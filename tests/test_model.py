@@ -384,3 +384,82 @@ def test_calibration_falls_back_to_the_base_rate_when_ranking_is_inverted() -> N
     good = fit_calibration(-D, Y)
     assert good[0, 0] > 0
     assert np.all(np.diff(apply_calibration(np.sort(-D, axis=0), good)[:, 0]) > 0)
+
+
+# Train-only passages (train(extra=...)) --------------------------------------------------------
+
+
+def test_extra_passages_train_the_classifiers_but_not_the_thresholds(passages: list[LabelledPassage]) -> None:
+    from framing.evaluate import evaluate_model
+
+    english = [p for p in passages if p.language == "en"]
+    russian = [p for p in passages if p.language == "ru"]
+    alone = train(english, frames=list(FRAMES), random_state=0)
+    both = train(english, frames=list(FRAMES), random_state=0, extra=russian)
+    # The Russian passages taught the classifiers Russian words...
+    assert evaluate_model(both, russian)["micro"]["f1"] > evaluate_model(alone, russian)["micro"]["f1"]
+    # ...but were never held out: the out-of-fold figures are the English passages' alone.
+    assert both.card["cv_metrics"]["n"] == len(english)
+    assert both.card["extra_training"]["passages"] == len(russian)
+    assert both.card["extra_training"]["label_counts"]["positives"]["identity"] == {"en": 0, "ru": 3}
+    assert both.card["extra_training"]["labels_sha256"] == labels_digest(russian)
+    assert "extra_training" not in alone.card
+
+
+def test_out_of_fold_never_holds_out_the_extra_rows(monkeypatch: pytest.MonkeyPatch) -> None:
+    from scipy import sparse
+
+    import framing.model as model_module
+
+    # Four main rows in two groups, then two train-only rows.
+    X = sparse.csr_matrix(np.arange(12, dtype=float).reshape(6, 2))
+    Y = np.array([[1], [0], [1], [0], [1], [0]])
+    seen: list[list[float]] = []
+    fit = model_module._fit_classifiers
+
+    def spy(X_fit, Y_fit, *args, **kwargs):  # type: ignore[no-untyped-def]
+        seen.append(sorted(X_fit[:, 0].toarray().ravel().tolist()))
+        return fit(X_fit, Y_fit, *args, **kwargs)
+
+    monkeypatch.setattr(model_module, "_fit_classifiers", spy)
+    P = model_module._out_of_fold(X, Y, ["a", "a", "b", "b"], ModelConfig(cv_folds=2), 0)
+    assert P.shape == (4, 1)  # one value per main row, none for the train-only rows
+    # Each fold trains on the other group's two rows plus both train-only rows (first features 8, 10).
+    assert sorted(seen) == [[0.0, 2.0, 8.0, 10.0], [4.0, 6.0, 8.0, 10.0]]
+
+
+def test_min_frames_is_chosen_on_texts_its_threshold_was_not_tuned_on() -> None:
+    from framing.model import MIN_FRAMES_CHOICES, choose_min_frames
+
+    config = ModelConfig()
+    rng = np.random.default_rng(3)
+    Y = (rng.random((24, 4)) < 0.35).astype(int)
+    Y[np.arange(24), rng.integers(0, 4, 24)] = 1  # every text carries a frame
+    P = np.clip(0.35 * Y + 0.65 * rng.random((24, 4)), 0, 1)
+    rows = np.arange(24)
+    splits = [(rows[rows % 3 != i], rows[rows % 3 == i]) for i in range(3)]
+
+    def thresholds_for(k: int, subset: np.ndarray | None) -> np.ndarray:
+        at = rows if subset is None else subset
+        return tune_thresholds(Y[at], P[at], config, min_frames=k)
+
+    def held_out_f1(k: int) -> float:  # by hand: tune on two thirds, name frames on the rest
+        tp = predicted = 0
+        for tune_rows, test_rows in splits:
+            t = thresholds_for(k, tune_rows)
+            for i in test_rows:
+                chosen = set(np.flatnonzero(P[i] >= t))
+                for j in np.argsort(-P[i] / t, kind="stable"):
+                    if len(chosen) >= k:
+                        break
+                    chosen.add(j)
+                tp += sum(Y[i, j] for j in chosen)
+                predicted += len(chosen)
+        return 2 * tp / (predicted + Y.sum())
+
+    expected = max(MIN_FRAMES_CHOICES, key=lambda k: (round(held_out_f1(k), 12), -k))
+    k, thresholds = choose_min_frames(Y, P, thresholds_for, None, splits=splits)
+    assert k == expected
+    assert thresholds == pytest.approx(thresholds_for(k, None))
+    # Scored on the texts it was tuned on, another k wins: the splits are what decided.
+    assert choose_min_frames(Y, P, thresholds_for, None)[0] != k
