@@ -36,7 +36,7 @@ from .text import detect_language
 __all__ = ["score_articles", "score", "ScoreSummary", "OUTPUT_SUFFIXES"]
 
 OUTPUT_SUFFIXES = (".jsonl", ".csv")
-CHUNK = 256
+CHUNK = 128  # articles per chunk: big enough to vectorise, small enough to keep temporaries small
 
 
 @dataclass
