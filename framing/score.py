@@ -340,7 +340,7 @@ def score(
     jobs : int, optional
         Worker processes scoring chunks in parallel (default: every available
         core). Results are the same whatever the number, in input order.
-    chunk_size : int, default=256
+    chunk_size : int, default=128
         Articles read, scored and written at a time.
     dedupe_window : int, default=10000
         Near-duplicates are looked for among this many previous articles
