@@ -29,20 +29,18 @@ import logging
 import shutil
 import tempfile
 import time
-import warnings
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from .atomic import atomic_write, check_writable
 from .corpus import TABLE_SUFFIXES, OnError, OnWarning, expand_patterns, read_articles
-from .dedupe import WINDOW, NearDuplicates
-from .errors import FramingError, InputError, InputWarning, OutputError
-from .model import FrameModel, load_model
+from .dedupe import WINDOW
+from .errors import FramingError, InputError, OutputError
+from .model import FrameModel
 from .parallel import available_cores
-from .score import CHUNK, ScoreSummary, _chunks, _score_for_writing, _suffix, _Writer
+from .score import CHUNK, ScoreSummary, _chunks, _Run, _score_for_writing
 
 __all__ = ["score_dask", "DaskEngineError", "INSTALL_HINT"]
 
@@ -267,34 +265,16 @@ def score_dask(
         As :func:`framing.score.score`.
     """
     out = Path(out)
-    suffix = _suffix(out)
-    check_writable(out, force=force)
-    p_suffix = None
-    if passages_out is not None:
-        passages_out = Path(passages_out)
-        p_suffix = _suffix(passages_out)
-        check_writable(passages_out, force=force)
-        if passages_out.resolve() == out.resolve():
-            raise OutputError(f"{out}: --out and --passages must be different files")
     if n_workers is not None and n_workers < 1:
         raise InputError(f"--jobs must be at least 1, not {n_workers}")
     _distributed()  # before any work: a missing install is the first thing to say
-    fm = model if isinstance(model, FrameModel) else load_model(model)
-    summary = ScoreSummary(out=out, frames=fm.frames, passages_out=passages_out)
-
-    def skip(error: InputError) -> None:
-        summary.skipped.append(str(error))
-        if on_skip is not None:
-            on_skip(error)
-
-    def warn(message: str) -> None:
-        summary.warnings.append(message)
-        if on_warning is None:
-            warnings.warn(message, InputWarning, stacklevel=4)
-        else:
-            on_warning(message)
-
-    on_error = skip if skip_bad else None
+    run = _Run(
+        out=out, passages_out=passages_out, force=force, model=model, keep_records=keep_records,
+        skip_bad=skip_bad, on_skip=on_skip, on_warning=on_warning, dedupe_window=dedupe_window,
+    )
+    out, passages_out, fm, summary, on_error, warn = (
+        run.out, run.passages_out, run.model, run.summary, run.on_error, run.warn
+    )
     inputs = _shards(shards, on_error)
     base = Path(parts_dir) if parts_dir is not None else out.absolute().parent
     try:
@@ -303,7 +283,6 @@ def score_dask(
         raise OutputError(
             f"{base}: cannot make the parts folder there ({exc.strerror or exc}); choose one with --parts-dir"
         ) from None
-    duplicates = NearDuplicates(window=dedupe_window)
     futures: list[Any] = []
     try:
         with _client(scheduler, n_workers=n_workers, timeout=timeout) as client, contextlib.ExitStack() as stack:
@@ -331,12 +310,7 @@ def score_dask(
             ]
             # Workers stop on an error or Ctrl-C here (the parts folder is removed below).
             stack.callback(client.cancel, futures)
-            writer = _Writer(stack.enter_context(atomic_write(out, force=force)), suffix, fm.frames, articles=True)
-            p_writer = None
-            if passages_out is not None and p_suffix is not None:
-                p_writer = _Writer(
-                    stack.enter_context(atomic_write(passages_out, force=force)), p_suffix, fm.frames, articles=False
-                )
+            run.open(stack)
             for i, ((given, absolute), future) in enumerate(zip(inputs, futures)):
                 _wait(future, given)
                 for item in _read_part(folder / f"{i:06d}"):
@@ -344,33 +318,12 @@ def score_dask(
                         warn(_as_given(item[1], absolute, given))
                         continue
                     if item[0] == "error":
-                        error = InputError(_as_given(item[1], absolute, given))
-                        if on_error is None:
-                            raise error
-                        on_error(error)
-                        continue
-                    _, ident, dump, rows, n_passages, sig = item
-                    # As score(): the first article of each story, in input order.
-                    first = duplicates.add_signature(ident, sig)
-                    summary.duplicates += first is not None
-                    tail = ', "duplicate_of": ' + json.dumps(first, ensure_ascii=False) + "}"
-                    writer.write_json(dump + tail)
-                    summary.articles += 1
-                    if len(summary.records) < keep_records:
-                        summary.records.append(json.loads(dump + tail))
-                    summary.passages += n_passages
-                    if p_writer is not None:
-                        for row in rows:
-                            p_writer.write_json(row + tail)
+                        run.error(InputError(_as_given(item[1], absolute, given)))
+                    else:
+                        run.write(item)  # as score(): the first article of each story, in input order
                 if on_progress is not None:
                     on_progress(summary.articles)
-            if summary.articles == 0:
-                if summary.skipped:
-                    raise InputError(f"no articles scored: all {len(summary.skipped)} inputs found were bad")
-                raise InputError("no articles found in the inputs")
-            writer.close()
-            if p_writer is not None:
-                p_writer.close()
+            run.finish()
     finally:
         _remove(folder)
     return summary

@@ -348,47 +348,19 @@ def score(
     on_progress : callable, optional
         Called with the number of articles done after each chunk.
     """
-    out = Path(out)
-    suffix = _suffix(out)
-    check_writable(out, force=force)
-    p_suffix = None
-    if passages_out is not None:
-        passages_out = Path(passages_out)
-        p_suffix = _suffix(passages_out)
-        check_writable(passages_out, force=force)
-        if passages_out.resolve() == out.resolve():
-            raise OutputError(f"{out}: --out and --passages must be different files")
-    fm = model if isinstance(model, FrameModel) else load_model(model)
-    summary = ScoreSummary(out=out, frames=fm.frames, passages_out=passages_out)
-
-    def skip(error: InputError) -> None:
-        summary.skipped.append(str(error))
-        if on_skip is not None:
-            on_skip(error)
-
-    def warn(message: str) -> None:
-        summary.warnings.append(message)
-        if on_warning is None:
-            warnings.warn(message, InputWarning, stacklevel=4)
-        else:
-            on_warning(message)
-
-    on_error = skip if skip_bad else None
-    articles = read_articles(
-        inputs, stdin=stdin, text_field=text_field, id_field=id_field, on_error=on_error, on_warning=warn
+    run = _Run(
+        out=out, passages_out=passages_out, force=force, model=model, keep_records=keep_records,
+        skip_bad=skip_bad, on_skip=on_skip, on_warning=on_warning, dedupe_window=dedupe_window,
     )
-    duplicates = NearDuplicates(window=dedupe_window)
+    fm = run.model
+    articles = read_articles(
+        inputs, stdin=stdin, text_field=text_field, id_field=id_field, on_error=run.on_error, on_warning=run.warn
+    )
     jobs = available_cores() if jobs is None else jobs
     if jobs < 1:
         raise InputError(f"--jobs must be at least 1, not {jobs}")
     with contextlib.ExitStack() as stack:
-        # Both files are renamed into place only if the whole run succeeds.
-        writer = _Writer(stack.enter_context(atomic_write(out, force=force)), suffix, fm.frames, articles=True)
-        p_writer = None
-        if passages_out is not None and p_suffix is not None:
-            p_writer = _Writer(
-                stack.enter_context(atomic_write(passages_out, force=force)), p_suffix, fm.frames, articles=False
-            )
+        run.open(stack)
         # Build the model's lazily made lookup tables here, before workers fork:
         # forked workers then share those pages instead of each making its own.
         fm.predict_proba(["warm-up"])
@@ -397,40 +369,121 @@ def score(
             _chunks(articles, chunk_size),
             jobs=jobs,
             initializer=_set_worker_model,
-            initargs=(fm, p_writer is not None),
+            initargs=(fm, run.p_writer is not None),
         )
         stack.callback(results.close)  # stops the workers on an error or Ctrl-C
         for items in results:
             for item in items:
                 if item[0] == "error":
-                    if on_error is None:
-                        raise InputError(item[1])
-                    on_error(InputError(item[1]))
-                    continue
-                _, ident, dump, rows, n_passages, sig = item
-                # Clutter is gone from the passages, so site furniture does not hide a shared story.
-                first = duplicates.add_signature(ident, sig)
-                summary.duplicates += first is not None
-                tail = ', "duplicate_of": ' + json.dumps(first, ensure_ascii=False) + "}"
-                writer.write_json(dump + tail)
-                summary.articles += 1
-                if len(summary.records) < keep_records:
-                    summary.records.append(json.loads(dump + tail))
-                summary.passages += n_passages
-                if p_writer is not None:
-                    for row in rows:
-                        p_writer.write_json(row + tail)
+                    run.error(InputError(item[1]))
+                else:
+                    run.write(item)
             if jobs > 1:
                 release_memory()  # the workers trim theirs; this process parses and writes
             if on_progress is not None:
-                on_progress(summary.articles)
-        if summary.articles == 0:
-            if summary.skipped:
-                raise InputError(f"no articles scored: all {len(summary.skipped)} inputs found were bad")
+                on_progress(run.summary.articles)
+        run.finish()
+    return run.summary
+
+
+class _Run:
+    """What every engine's main process does: check the outputs, load the model,
+    keep the summary, link near-duplicates in input order and write the records.
+
+    Workers send each article as ``("ok", id, record JSON without its closing
+    brace, passage JSONs likewise, passage count, signature)``; :meth:`write`
+    adds ``duplicate_of``, which needs every earlier article.
+    """
+
+    def __init__(
+        self,
+        *,
+        out: str | Path,
+        passages_out: str | Path | None,
+        force: bool,
+        model: str | Path | FrameModel,
+        keep_records: int,
+        skip_bad: bool,
+        on_skip: OnError | None,
+        on_warning: OnWarning | None,
+        dedupe_window: int,
+    ):
+        self.out = out = Path(out)
+        self.suffix = _suffix(out)
+        check_writable(out, force=force)
+        self.passages_out: Path | None = None
+        self.p_suffix: str | None = None
+        if passages_out is not None:
+            self.passages_out = Path(passages_out)
+            self.p_suffix = _suffix(self.passages_out)
+            check_writable(self.passages_out, force=force)
+            if self.passages_out.resolve() == out.resolve():
+                raise OutputError(f"{out}: --out and --passages must be different files")
+        self.force, self.keep_records = force, keep_records
+        self._on_skip, self._on_warning = on_skip, on_warning
+        self.model = model if isinstance(model, FrameModel) else load_model(model)
+        self.summary = ScoreSummary(out=out, frames=self.model.frames, passages_out=self.passages_out)
+        self.on_error: OnError | None = self.skip if skip_bad else None
+        self.duplicates = NearDuplicates(window=dedupe_window)
+        self.writer: _Writer | None = None
+        self.p_writer: _Writer | None = None
+
+    def skip(self, error: InputError) -> None:
+        self.summary.skipped.append(str(error))
+        if self._on_skip is not None:
+            self._on_skip(error)
+
+    def warn(self, message: str) -> None:
+        self.summary.warnings.append(message)
+        if self._on_warning is None:
+            warnings.warn(message, InputWarning, stacklevel=4)
+        else:
+            self._on_warning(message)
+
+    def error(self, error: InputError) -> None:
+        """A bad record: stop the run, or skip it with ``skip_bad``."""
+        if self.on_error is None:
+            raise error
+        self.on_error(error)
+
+    def open(self, stack: contextlib.ExitStack) -> None:
+        """Open the outputs; both are renamed into place only if the whole run succeeds."""
+        frames = self.model.frames
+        self.writer = _Writer(stack.enter_context(atomic_write(self.out, force=self.force)), self.suffix, frames,
+                              articles=True)
+        if self.passages_out is not None and self.p_suffix is not None:
+            self.p_writer = _Writer(
+                stack.enter_context(atomic_write(self.passages_out, force=self.force)), self.p_suffix, frames,
+                articles=False,
+            )
+
+    def write(self, item: _Item) -> None:
+        """Link one scored article to its story and write it (and its passages)."""
+        assert self.writer is not None, "open() first"
+        _, ident, dump, rows, n_passages, sig = item
+        summary = self.summary
+        # Clutter is gone from the passages, so site furniture does not hide a shared story.
+        first = self.duplicates.add_signature(ident, sig)
+        summary.duplicates += first is not None
+        tail = ', "duplicate_of": ' + json.dumps(first, ensure_ascii=False) + "}"
+        self.writer.write_json(dump + tail)
+        summary.articles += 1
+        if len(summary.records) < self.keep_records:
+            summary.records.append(json.loads(dump + tail))
+        summary.passages += n_passages
+        if self.p_writer is not None:
+            for row in rows:
+                self.p_writer.write_json(row + tail)
+
+    def finish(self) -> None:
+        """Fail when nothing was scored; otherwise complete the outputs."""
+        assert self.writer is not None, "open() first"
+        if self.summary.articles == 0:
+            if self.summary.skipped:
+                raise InputError(f"no articles scored: all {len(self.summary.skipped)} inputs found were bad")
             raise InputError("no articles found in the inputs")
-        writer.close()
-        if p_writer is not None:
-            p_writer.close()
-    return summary
+        self.writer.close()
+        if self.p_writer is not None:
+            self.p_writer.close()
 
 
