@@ -53,6 +53,26 @@ class _CompactPickle:
     # Attributes rebuilt lazily after unpickling (derived from vocabulary_).
     _derived: tuple[str, ...] = ()
 
+    def fit(self, raw_documents: Iterable[Any], y: Any = None) -> Any:
+        """Fit as ``TfidfVectorizer.fit`` does. Returns self."""
+        parent: Any = super()
+        parent.fit(raw_documents, y)
+        self._fitted()
+        return self
+
+    def fit_transform(self, raw_documents: Iterable[Any], y: Any = None) -> Any:
+        """Fit and transform as ``TfidfVectorizer.fit_transform`` does."""
+        parent: Any = super()
+        X = parent.fit_transform(raw_documents, y)
+        self._fitted()
+        return X
+
+    def _fitted(self) -> None:
+        # A new vocabulary: drop what was derived from the old one.
+        _drop_stop_words(self)
+        for name in self._derived:
+            self.__dict__.pop(name, None)
+
     def __getstate__(self) -> dict[str, Any]:
         parent: Any = super()
         state = dict(parent.__getstate__())
@@ -300,20 +320,6 @@ class CharNgramVectorizer(_CompactPickle, TfidfVectorizer):
 
     _derived = ("_lookup",)
 
-    def fit(self, raw_documents: Iterable[Any], y: Any = None) -> CharNgramVectorizer:
-        """Fit as ``TfidfVectorizer.fit`` does. Returns self."""
-        super().fit(raw_documents, y)
-        _drop_stop_words(self)
-        self.__dict__.pop("_lookup", None)
-        return self
-
-    def fit_transform(self, raw_documents: Iterable[Any], y: Any = None) -> Any:
-        """Fit and transform as ``TfidfVectorizer.fit_transform`` does."""
-        X = super().fit_transform(raw_documents, y)
-        _drop_stop_words(self)
-        self.__dict__.pop("_lookup", None)
-        return X
-
     def _get_lookup(self) -> _Lookup | None:
         key = (tuple(self.ngram_range), id(self.vocabulary_), len(self.vocabulary_))
         lookup = self.__dict__.get("_lookup")
@@ -413,20 +419,6 @@ class WordNgramVectorizer(_CompactPickle, TfidfVectorizer):
     """
 
     _derived = ("_stem_lookup",)
-
-    def fit(self, raw_documents: Iterable[Any], y: Any = None) -> WordNgramVectorizer:
-        """Fit as ``TfidfVectorizer.fit`` does. Returns self."""
-        super().fit(raw_documents, y)
-        _drop_stop_words(self)
-        self.__dict__.pop("_stem_lookup", None)
-        return self
-
-    def fit_transform(self, raw_documents: Iterable[Any], y: Any = None) -> Any:
-        """Fit and transform as ``TfidfVectorizer.fit_transform`` does."""
-        X = super().fit_transform(raw_documents, y)
-        _drop_stop_words(self)
-        self.__dict__.pop("_stem_lookup", None)
-        return X
 
     def _get_stem_lookup(self) -> _StemLookup | None:
         """The stem tables of the vocabulary, or None when the stem path does not apply."""
