@@ -26,6 +26,7 @@ from itertools import repeat
 
 import numpy as np
 
+from . import kernels
 from .text import tokenize
 
 __all__ = ["NearDuplicates", "shingles", "signature", "SHINGLE_WORDS", "THRESHOLD", "WINDOW"]
@@ -119,6 +120,12 @@ def signature(text: str | Sequence[str]) -> np.ndarray:
     >>> signature("One two three four five six").shape, signature("...").shape
     ((96,), (0,))
     """
+    if kernels.AVAILABLE:
+        words = tokenize(text) if isinstance(text, str) else [w for passage in text for w in tokenize(passage)]
+        if not words:
+            return _EMPTY
+        codes = np.frombuffer(" ".join(words).encode("utf-32-le"), dtype=np.uint32)
+        return kernels.shingle_minhash(codes, size=SHINGLE_WORDS, mix=int(_MIX), p=_P, a=_A, b=_B)
     values = shingles(text)
     if not values.size:
         return _EMPTY

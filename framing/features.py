@@ -22,7 +22,7 @@ a 200,000-entry dict.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from itertools import chain, repeat
 from typing import Any
 
@@ -30,6 +30,7 @@ import numpy as np
 from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 
+from . import kernels
 from .text import _STOP, StemAnalyzer, _tokens, stem
 
 __all__ = ["CharNgramVectorizer", "WordNgramVectorizer"]
@@ -351,51 +352,203 @@ class CharNgramVectorizer(_CompactPickle, TfidfVectorizer):
             X.data.fill(1)
         return self._tfidf.transform(X, copy=False)
 
+    def _count_vocab(self, raw_documents: Iterable[Any], fixed_vocab: bool) -> tuple[dict[str, int], Any]:
+        """Vocabulary and count matrix when fitting, as scikit-learn's ``_count_vocab`` builds them.
+
+        This is the one counting step of scikit-learn's ``fit``: sorting the
+        vocabulary, ``min_df``, ``max_df``, ``max_features`` and idf stay
+        scikit-learn's own code. Only ``char_wb`` with a fitted vocabulary of
+        its own takes the numpy path; everything else is scikit-learn's.
+        """
+        parent: Any = super()
+        if fixed_vocab or self.analyzer != "char_wb":
+            return parent._count_vocab(raw_documents, fixed_vocab)
+        raw = list(raw_documents)
+        preprocess = self.build_preprocessor()
+        docs = [preprocess(self.decode(doc)) for doc in raw]
+        W, words = _word_counts(docs)
+        counted = _all_ngrams(words, ngram_range=self.ngram_range)
+        if counted is None:  # an alphabet too large to pack, or no n-gram at all
+            return parent._count_vocab(raw, fixed_vocab)
+        terms, M = counted
+        X = _product(W, M, self.dtype)
+        return dict(zip(terms, range(len(terms)))), X
+
     def _count_block(self, docs: list[str], lookup: _Lookup) -> sparse.csr_matrix:
-        """Count matrix of preprocessed documents."""
-        min_n, max_n = self.ngram_range
-        # Each word padded as " w ", words and documents separated by _SEP:
-        # an n-gram window holding _SEP crosses a word boundary and is dropped.
-        inner = f" {_SEP} "
-        padded = [" " + inner.join(words) + " " if (words := doc.split()) else "" for doc in docs]
-        lengths = np.fromiter(map(len, padded), dtype=np.int64, count=len(padded)) + 1
-        text = _SEP.join(padded) + _SEP
-        codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
-        row_of = np.repeat(np.arange(len(docs), dtype=np.int32), lengths)
-        ranks = lookup.ranks(codes)
-        size = codes.size
-        # A window holding a rank-0 character (a separator, or a character no
-        # vocabulary n-gram has) matches nothing. ``room[p]``: how many characters
-        # from p on are free of them, so a window of n at p counts iff room[p] >= n.
-        position = np.arange(size, dtype=np.int32)
-        stops = np.where(ranks == 0, position, np.int32(size))
-        room = np.minimum.accumulate(stops[::-1])[::-1] - position
-        is_sep = codes == ord(_SEP)
-        bits = np.uint64(lookup.bits)
+        """Count matrix of preprocessed documents.
+
+        With numba, one compiled pass (:func:`framing.kernels.char_wb_counts`).
+        Without it, numpy: a ``char_wb`` n-gram never crosses a word, so a
+        document's counts are the sum over its words of each word's counts,
+        (documents x words) times (words x n-grams), and each distinct word of
+        the batch is cut into n-grams once, however often it occurs.
+        """
         n_cols = len(self.vocabulary_)
-        keys = ranks
+        if kernels.AVAILABLE:
+            lengths = np.fromiter(map(len, docs), dtype=np.int64, count=len(docs))
+            starts = np.zeros(len(docs) + 1, dtype=np.int64)
+            np.cumsum(lengths, out=starts[1:])
+            codes = np.frombuffer("".join(docs).encode("utf-32-le"), dtype=np.uint32)
+            indptr, indices, counts = kernels.char_wb_counts(
+                lookup.ranks(codes),
+                _space_table()[codes],
+                starts,
+                pad=int(lookup.ranks(np.array([ord(" ")], dtype=np.uint32))[0]),
+                bits=lookup.bits,
+                ngram_range=self.ngram_range,
+                table_keys=lookup.table_keys,
+                table_cols=lookup.table_cols,
+                shift=int(lookup.shift),
+                n_cols=n_cols,
+            )
+            return sparse.csr_matrix((counts.astype(self.dtype), indices, indptr), shape=(len(docs), n_cols))
+        W, words = _word_counts(docs)
+        return _product(W, self._count_words(words, lookup), self.dtype)
+
+    def _count_words(self, words: list[str], lookup: _Lookup) -> sparse.csr_matrix:
+        """(word x vocabulary column) counts of single words, each padded as ``" w "``."""
+        min_n, max_n = self.ngram_range
+        n_cols = len(self.vocabulary_)
+        if not words:
+            return sparse.csr_matrix((0, n_cols), dtype=np.float64)
+        # Each word padded as " w ", words separated by _SEP: an n-gram window
+        # holding _SEP crosses a word boundary and is dropped.
+        text = " " + f" {_SEP} ".join(words) + f" {_SEP}"
+        lengths = np.fromiter(map(len, words), dtype=np.int64, count=len(words)) + 3
+        codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+        row_of = np.repeat(np.arange(len(words), dtype=np.int32), lengths)
+        ranks = lookup.ranks(codes)
         pairs = []
-        for n in range(1, min(max_n, size) + 1):
-            if n > 1:
-                keys = (keys[:-1] << bits) | ranks[n - 1 :]
-            if n < min(min_n, 3):  # a padded word has at least 3 characters
-                continue
-            windows = room[: size - n + 1] >= n
-            if n < min_n:
-                # scikit-learn counts a padded word shorter than min_n once, whole:
-                # keep the windows that span a whole padded word.
-                windows &= np.concatenate(([True], is_sep[: size - n])) & np.concatenate((is_sep[n:], [True]))
-            at = np.flatnonzero(windows)
-            col = lookup.columns(keys[at])
+        for _n, at, keys in _windows(codes, ranks, bits=lookup.bits, min_n=min_n, max_n=max_n):
+            col = lookup.columns(keys)
             hit = col >= 0
             pairs.append((row_of[at[hit]], col[hit]))
         return _counts_csr(
             np.concatenate([r for r, _ in pairs]) if pairs else np.zeros(0, dtype=np.int32),
             np.concatenate([c for _, c in pairs]) if pairs else np.zeros(0, dtype=np.int32),
-            len(docs),
+            len(words),
             n_cols,
-            self.dtype,
+            np.float64,
         )
+
+
+def _windows(
+    codes: np.ndarray, ranks: np.ndarray, *, bits: int, min_n: int, max_n: int
+) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
+    """``(n, start positions, packed keys)`` of the ``char_wb`` n-grams of padded words.
+
+    ``codes`` holds padded words (``" w "``) each followed by ``_SEP``;
+    ``ranks`` the rank of each code point (1 upwards, 0 for ``_SEP`` and for
+    characters that cannot match). Keys pack ranks ``bits`` apart, the last
+    character in the lowest bits. As scikit-learn does, a padded word
+    shorter than ``min_n`` yields itself, whole, once.
+    """
+    size = codes.size
+    # A window holding a rank-0 character matches nothing. ``room[p]``: how many
+    # characters from p on are free of them, so a window of n at p counts iff room[p] >= n.
+    position = np.arange(size, dtype=np.int32)
+    stops = np.where(ranks == 0, position, np.int32(size))
+    room = np.minimum.accumulate(stops[::-1])[::-1] - position
+    is_sep = codes == ord(_SEP)
+    shift = np.uint64(bits)
+    keys = ranks
+    for n in range(1, min(max_n, size) + 1):
+        if n > 1:
+            keys = (keys[:-1] << shift) | ranks[n - 1 :]
+        if n < min(min_n, 3):  # a padded word has at least 3 characters
+            continue
+        windows = room[: size - n + 1] >= n
+        if n < min_n:
+            # scikit-learn counts a padded word shorter than min_n once, whole:
+            # keep the windows that span a whole padded word.
+            windows &= np.concatenate(([True], is_sep[: size - n])) & np.concatenate((is_sep[n:], [True]))
+        at = np.flatnonzero(windows)
+        yield n, at, keys[at]
+
+
+_SPACE: np.ndarray | None = None
+
+
+def _space_table() -> np.ndarray:
+    """Whether each code point is whitespace to ``str.split`` (all such code points are below U+3001)."""
+    global _SPACE
+    if _SPACE is None:
+        table = np.zeros(0x110000, dtype=np.bool_)
+        table[[c for c in range(0x3001) if chr(c).isspace()]] = True
+        _SPACE = table
+    return _SPACE
+
+
+def _word_counts(docs: list[str]) -> tuple[sparse.csr_matrix, list[str]]:
+    """(document x distinct word) occurrences of whitespace-separated words, and the words.
+
+    One entry per occurrence, repeats not summed: the matrix is only ever
+    multiplied, and a product sums repeated entries as it sums any others.
+    """
+    tokens = [doc.split() for doc in docs]
+    indptr = np.zeros(len(docs) + 1, dtype=np.int64)
+    np.cumsum(np.fromiter(map(len, tokens), dtype=np.int64, count=len(tokens)), out=indptr[1:])
+    flat = list(chain.from_iterable(tokens))
+    index = {word: i for i, word in enumerate(dict.fromkeys(flat))}
+    ids = np.fromiter(map(index.__getitem__, flat), dtype=np.int32, count=len(flat))
+    ones = np.ones(len(flat), dtype=np.float64)
+    W = sparse.csr_matrix((ones, ids, indptr), shape=(len(docs), len(index)))
+    return W, list(index)
+
+
+def _product(W: sparse.csr_matrix, M: sparse.csr_matrix, dtype: Any) -> sparse.csr_matrix:
+    """``W @ M`` as a count matrix with sorted indices, in ``dtype``.
+
+    Counts are whole numbers far below 2**53, so the float64 product is exact.
+    """
+    # The product's rows come out unsorted; converting to CSC and back is two
+    # linear passes that leave them sorted (cheaper than sorting every row).
+    X = sparse.csr_matrix((W @ M).tocsc().tocsr())
+    X.has_sorted_indices = True
+    if X.dtype != dtype:
+        X = X.astype(dtype)
+    return X
+
+
+def _all_ngrams(words: list[str], *, ngram_range: tuple[int, int]) -> tuple[list[str], sparse.csr_matrix] | None:
+    """Every ``char_wb`` n-gram of the words, and (word x n-gram) counts.
+
+    Returns None when the packed keys do not fit 64 bits, when a word holds
+    NUL (numpy strings drop a trailing NUL) or when there is no n-gram.
+    Terms come in Python's string order: the packed keys are left-aligned,
+    so sorting them sorts the strings.
+    """
+    min_n, max_n = ngram_range
+    if not words:
+        return None
+    text = " " + f" {_SEP} ".join(words) + f" {_SEP}"
+    lengths = np.fromiter(map(len, words), dtype=np.int64, count=len(words)) + 3
+    codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    is_sep = codes == ord(_SEP)
+    alphabet = np.unique(codes[~is_sep])
+    bits = max(int(alphabet.size).bit_length(), 1)
+    if bits * max_n > 64 or alphabet[0] == 0:
+        return None
+    ranks = np.searchsorted(alphabet, codes).astype(np.uint64) + np.uint64(1)
+    ranks[is_sep] = 0
+    row_of = np.repeat(np.arange(len(words), dtype=np.int64), lengths)
+    rows: list[np.ndarray] = []
+    keys: list[np.ndarray] = []
+    for n, at, packed in _windows(codes, ranks, bits=bits, min_n=min_n, max_n=max_n):
+        rows.append(row_of[at])
+        keys.append(packed << np.uint64(bits * (max_n - n)))  # left-aligned: sorts as the strings do
+    if not keys:
+        return None
+    distinct, cols = np.unique(np.concatenate(keys), return_inverse=True)
+    if not distinct.size:
+        return None
+    M = _counts_csr(np.concatenate(rows), cols.ravel(), len(words), distinct.size, np.float64)
+    # Decode each key back to its string: max_n code points, 0 past its end.
+    shifts = np.uint64(bits) * np.arange(max_n - 1, -1, -1, dtype=np.uint64)
+    ranks_of = (distinct[:, None] >> shifts) & np.uint64((1 << bits) - 1)
+    points = np.concatenate(([0], alphabet)).astype(np.uint32)[ranks_of.astype(np.int64)]
+    terms = np.ascontiguousarray(points).view(f"<U{max_n}").ravel().tolist()
+    return terms, M
 
 
 class WordNgramVectorizer(_CompactPickle, TfidfVectorizer):

@@ -6,6 +6,7 @@ import multiprocessing
 import os
 import pickle
 import random
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -103,11 +104,15 @@ def test_short_words_count_once_whole() -> None:
 
 
 def test_fit_transform_and_transform_agree() -> None:
-    # scikit-learn's own fit_transform and transform differ in the last bits of float64.
+    # scikit-learn's own fit_transform and transform differ in the last bits of float64
+    # (its fit leaves each row's entries unsorted, and the l2 norm sums them in that order);
+    # the numpy fit counts in sorted order, so its fit_transform is its transform, bit for bit.
     kw: dict[str, Any] = dict(analyzer="char_wb", preprocessor=normalize, ngram_range=(2, 5), min_df=2)
     fast, sk = CharNgramVectorizer(**kw), TfidfVectorizer(**kw)
-    assert_same(fast.fit_transform(TEXTS), sk.fit_transform(TEXTS))
-    assert_same(fast.transform(TEXTS), fast.fit_transform(TEXTS), exact=False)
+    assert_same(fast.fit_transform(TEXTS), sk.fit_transform(TEXTS), exact=False)
+    assert fast.vocabulary_ == sk.vocabulary_
+    assert (fast.idf_ == sk.idf_).all()
+    assert_same(fast.transform(TEXTS), fast.fit_transform(TEXTS))
     words = WordNgramVectorizer(analyzer=StemAnalyzer(ngram_range=(1, 2)))
     assert_same(words.fit_transform(TEXTS), words.transform(TEXTS), exact=False)
 
@@ -139,7 +144,13 @@ def test_unpackable_settings_fall_back_to_scikit_learn() -> None:
     corpus = ["".join(chr(0x4E00 + i * 7 + j) for j in range(14)) for i in range(40)]
     sk, fast = char_pair(corpus, ngram_range=(2, 12), min_df=1)
     assert fast._get_lookup() is None
+    assert fast.vocabulary_ == sk.vocabulary_
     assert_same(fast.transform(corpus), sk.transform(corpus))
+    assert features._all_ngrams(corpus, ngram_range=(2, 12)) is None  # fitted by scikit-learn's code
+    nul = ["a\x00 b\x00", "a\x00 c"]  # numpy strings drop a trailing NUL: scikit-learn's fit
+    assert features._all_ngrams(nul, ngram_range=(2, 3)) is None
+    sk, fast = char_pair(nul, ngram_range=(2, 3), min_df=1)
+    assert fast.vocabulary_ == sk.vocabulary_
     sk, fast = char_pair(TEXTS, analyzer="char", ngram_range=(2, 4), min_df=1)  # not char_wb
     assert_same(fast.transform(TEXTS), sk.transform(TEXTS))
 
@@ -186,7 +197,26 @@ unicode_text = st.text(
 def test_char_matrix_equals_scikit_learn_on_random_text(docs: list[str], ngram: tuple[int, int]) -> None:
     corpus = TEXTS[:4] + docs
     sk, fast = char_pair(corpus, preprocessor=normalize, ngram_range=ngram, min_df=1, sublinear_tf=True)
+    assert fast.vocabulary_ == sk.vocabulary_
+    assert (fast.idf_ == sk.idf_).all()
     assert_same(fast.transform(docs), sk.transform(docs))
+
+
+@given(docs=st.lists(unicode_text, min_size=1, max_size=8), ngram=st.sampled_from([(2, 5), (1, 3), (4, 5)]))
+def test_numpy_fit_counts_every_ngram_as_scikit_learn(docs: list[str], ngram: tuple[int, int]) -> None:
+    # The numpy fit's (document x n-gram) counts against scikit-learn's analyzer, n-gram by n-gram.
+    analyze = TfidfVectorizer(analyzer="char_wb", ngram_range=ngram, lowercase=False).build_analyzer()
+    W, words = features._word_counts(docs)
+    counted = features._all_ngrams(words, ngram_range=ngram)
+    expected = [Counter(analyze(doc)) for doc in docs]
+    if counted is None:  # nothing to count, or NUL in a word (then scikit-learn's path counts)
+        assert not any(expected) or any("\x00" in doc for doc in docs)
+        return
+    terms, M = counted
+    assert terms == sorted(terms) and len(set(terms)) == len(terms)
+    X = features._product(W, M, np.float64)
+    got = [{terms[j]: X[i, j] for j in X[i].indices} for i in range(len(docs))]
+    assert got == [dict(c) for c in expected]
 
 
 @given(docs=st.lists(unicode_text, min_size=1, max_size=6))

@@ -1,0 +1,364 @@
+# mypy: ignore-errors
+# (numba types the kernel bodies; their numpy scalar arithmetic is beyond numpy's stubs)
+"""Compiled inner loops (numba) for the two hottest steps of scoring.
+
+* :func:`char_wb_counts` counts the ``char_wb`` n-grams of many documents
+  that are in a fitted vocabulary, as :class:`framing.features.CharNgramVectorizer`
+  does with numpy, in one pass with no temporaries per n-gram.
+* :func:`shingle_minhash` is :func:`framing.dedupe.signature` from the
+  words' code points: word hashes, shingles and MinHash in one pass.
+
+The functions are compiled on first use and cached on disk (numba's
+``cache=True``), so later processes load them instead of compiling. Where
+numba is not installed, :data:`AVAILABLE` is False and callers use their
+numpy code, which gives the same results.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+try:  # numba is a dependency, but a platform without its wheels must still work
+    from numba import njit
+except ImportError:  # pragma: no cover - exercised only where numba is missing
+    AVAILABLE = False
+else:
+    AVAILABLE = True
+
+__all__ = ["AVAILABLE", "char_wb_counts", "minhash", "shingle_minhash"]
+
+# Fibonacci hashing constant (2**64 / phi), as in framing.features._Lookup.
+_PHI = 0x9E3779B97F4A7C15
+
+
+def _char_wb_counts(
+    ranks: np.ndarray,
+    space: np.ndarray,
+    doc_starts: np.ndarray,
+    pad: int,
+    bits: int,
+    min_n: int,
+    max_n: int,
+    table_keys: np.ndarray,
+    table_cols: np.ndarray,
+    shift: int,
+    n_cols: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """CSR arrays ``(indptr, indices, counts)`` of the documents' vocabulary n-grams.
+
+    ``ranks[i]`` is the vocabulary rank of character i (0: in no vocabulary
+    term), ``space[i]`` whether it is whitespace; document d is
+    ``ranks[doc_starts[d]:doc_starts[d + 1]]``. Each whitespace-separated
+    word ``w`` is padded as ``" " + w + " "`` (``pad`` is the rank of " ")
+    and every window of ``min_n`` to ``max_n`` characters inside it is
+    looked up; a padded word shorter than ``min_n`` counts once, whole. Keys
+    pack ranks ``bits`` apart, the last character lowest, and are found in
+    the open-addressing table of :class:`framing.features._Lookup`.
+    Indices come sorted within each document.
+
+    Words repeat, so each distinct word (distinct sequence of ranks: words
+    differing only in characters of rank 0 give the same n-grams) is cut
+    and looked up once; a document then adds up its words' columns.
+    """
+    n_docs = doc_starts.size - 1
+    size = ranks.size
+    # 1. Tokens, and a distinct-word id for each (open addressing on a hash of the ranks).
+    slots = 16
+    while slots < 2 * (size // 2 + 2):
+        slots *= 2
+    mask = np.uint64(slots - 1)
+    slot_word = np.full(slots, -1, dtype=np.int64)
+    word_start = np.empty(size // 2 + 2, dtype=np.int64)  # first occurrence of each distinct word
+    word_length = np.empty(size // 2 + 2, dtype=np.int64)
+    token_word = np.empty(size // 2 + 2, dtype=np.int64)
+    doc_tokens = np.zeros(n_docs + 1, dtype=np.int64)
+    n_words = 0
+    n_tokens = 0
+    prime = np.uint64(1099511628211)
+    for d in range(n_docs):
+        i = doc_starts[d]
+        stop = doc_starts[d + 1]
+        while i < stop:
+            if space[i]:
+                i += 1
+                continue
+            j = i
+            h = np.uint64(14695981039346656037)
+            while j < stop and not space[j]:
+                h = (h ^ ranks[j]) * prime
+                j += 1
+            length = j - i
+            slot = np.int64(((h ^ (h >> np.uint64(29))) * np.uint64(_PHI)) & mask)
+            while True:
+                w = slot_word[slot]
+                if w < 0:
+                    w = n_words
+                    slot_word[slot] = w
+                    word_start[w] = i
+                    word_length[w] = length
+                    n_words += 1
+                    break
+                if word_length[w] == length:
+                    other = word_start[w]
+                    same = True
+                    for k in range(length):
+                        if ranks[other + k] != ranks[i + k]:
+                            same = False
+                            break
+                    if same:
+                        break
+                slot = (slot + 1) & (slots - 1)
+            token_word[n_tokens] = w
+            n_tokens += 1
+            i = j
+        doc_tokens[d + 1] = n_tokens
+    # 2. The vocabulary columns of each distinct word's n-grams (a column once per occurrence).
+    windows = 0
+    for w in range(n_words):
+        windows += (word_length[w] + 2) * (max_n - min_n + 1) + 1
+    word_cols_at = np.zeros(n_words + 1, dtype=np.int64)
+    word_cols = np.empty(windows, dtype=np.int32)
+    padded = np.empty(max_word_length(word_length, n_words) + 2, dtype=np.uint64)
+    phi = np.uint64(_PHI)
+    ushift = np.uint64(shift)
+    ubits = np.uint64(bits)
+    found_cols = 0
+    for w in range(n_words):
+        length = word_length[w] + 2
+        padded[0] = pad
+        start = word_start[w]
+        for k in range(word_length[w]):
+            padded[k + 1] = ranks[start + k]
+        padded[length - 1] = pad
+        starts_end = 1 if length < min_n else length - min_n + 1
+        for s in range(starts_end):
+            key = np.uint64(0)
+            for n in range(1, max_n + 1):
+                if s + n > length:
+                    break
+                r = padded[s + n - 1]
+                if r == 0:  # a character in no term: no longer window from s matches
+                    break
+                key = (key << ubits) | r
+                if n < min_n and not (length < min_n and n == length):
+                    continue
+                slot = np.int64((key * phi) >> ushift)
+                while True:
+                    found = table_keys[slot]
+                    if found == key:
+                        word_cols[found_cols] = table_cols[slot]
+                        found_cols += 1
+                        break
+                    if found == 0:
+                        break
+                    slot += 1
+        word_cols_at[w + 1] = found_cols
+    # 3. Number the columns the words hit 0, 1, ... in column order, so that the
+    # per-document tables below are small enough to stay in cache.
+    used = np.zeros(n_cols, dtype=np.bool_)
+    for k in range(found_cols):
+        used[word_cols[k]] = True
+    local_of = np.empty(n_cols, dtype=np.int32)
+    n_local = 0
+    for c in range(n_cols):
+        if used[c]:
+            local_of[c] = n_local
+            n_local += 1
+    global_of = np.empty(n_local, dtype=np.int32)
+    for c in range(n_cols):
+        if used[c]:
+            global_of[local_of[c]] = c
+    for k in range(found_cols):
+        word_cols[k] = local_of[word_cols[k]]
+    # 4. Each document: its distinct words with their counts, then the sum of
+    # their columns (a word repeated in a document is expanded once).
+    indptr = np.zeros(n_docs + 1, dtype=np.int64)
+    capacity = max(size, 1024)  # grown by doubling; most texts have fewer distinct n-grams than characters
+    indices = np.empty(capacity, dtype=np.int32)
+    counts = np.empty(capacity, dtype=np.float64)
+    scratch = np.zeros(n_local, dtype=np.int32)
+    touched = np.empty(n_local, dtype=np.int32)
+    word_count = np.zeros(n_words, dtype=np.int32)
+    doc_words = np.empty(n_words, dtype=np.int64)
+    out = 0
+    for d in range(n_docs):
+        n_doc_words = 0
+        for t in range(doc_tokens[d], doc_tokens[d + 1]):
+            w = token_word[t]
+            if word_count[w] == 0:
+                doc_words[n_doc_words] = w
+                n_doc_words += 1
+            word_count[w] += 1
+        n_touched = 0
+        for q in range(n_doc_words):
+            w = doc_words[q]
+            times = word_count[w]
+            word_count[w] = 0
+            for k in range(word_cols_at[w], word_cols_at[w + 1]):
+                col = word_cols[k]
+                if scratch[col] == 0:
+                    touched[n_touched] = col
+                    n_touched += 1
+                scratch[col] += times
+        if out + n_touched > capacity:
+            capacity = max(2 * capacity, out + n_touched)
+            grown_indices = np.empty(capacity, dtype=np.int32)
+            grown_indices[:out] = indices[:out]
+            indices = grown_indices
+            grown_counts = np.empty(capacity, dtype=np.float64)
+            grown_counts[:out] = counts[:out]
+            counts = grown_counts
+        for k in range(n_touched):
+            col = touched[k]
+            indices[out] = col
+            counts[out] = scratch[col]
+            scratch[col] = 0
+            out += 1
+        indptr[d + 1] = out
+    # 5. Columns in order within each document: a stable counting sort by column,
+    # then back by document (what CSR -> CSC -> CSR does), two linear passes
+    # instead of a sort per document; local columns back to the vocabulary's.
+    col_at = np.zeros(n_local + 1, dtype=np.int64)
+    for k in range(out):
+        col_at[indices[k] + 1] += 1
+    for c in range(n_local):
+        col_at[c + 1] += col_at[c]
+    by_col_doc = np.empty(out, dtype=np.int32)
+    by_col_count = np.empty(out, dtype=np.float64)
+    fill = col_at[:n_local].copy()
+    for d in range(n_docs):
+        for k in range(indptr[d], indptr[d + 1]):
+            c = indices[k]
+            by_col_doc[fill[c]] = d
+            by_col_count[fill[c]] = counts[k]
+            fill[c] += 1
+    sorted_indices = np.empty(out, dtype=np.int32)
+    sorted_counts = np.empty(out, dtype=np.float64)
+    next_at = indptr[:n_docs].copy()
+    for c in range(n_local):
+        column = global_of[c]
+        for k in range(col_at[c], col_at[c + 1]):
+            d = by_col_doc[k]
+            sorted_indices[next_at[d]] = column
+            sorted_counts[next_at[d]] = by_col_count[k]
+            next_at[d] += 1
+    return indptr, sorted_indices, sorted_counts
+
+
+def max_word_length(word_length: np.ndarray, n_words: int) -> int:
+    """The longest of the first ``n_words`` lengths (0 when there are none)."""
+    longest = 0
+    for w in range(n_words):
+        if word_length[w] > longest:
+            longest = word_length[w]
+    return longest
+
+
+def _minhash(values: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """For each hash k, the least ``(a[k] * v + b[k]) >> 32`` over the values (modulo 2**64)."""
+    out = np.full(a.size, np.iinfo(np.uint64).max, dtype=np.uint64)
+    thirty_two = np.uint64(32)
+    for v in values:
+        for k in range(a.size):
+            h = (a[k] * v + b[k]) >> thirty_two
+            if h < out[k]:
+                out[k] = h
+    return out.astype(np.uint32)
+
+
+def _shingle_minhash(codes: np.ndarray, params: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """MinHash of the word ``size``-grams of space-separated words, as :func:`framing.dedupe.signature`.
+
+    Word hashes are ``sum of (c + 1) * p**(len - 1 - j)`` over the word's code
+    points, shingles ``sum of h * mix**(size - 1 - k)``, all modulo 2**64
+    (Horner's rule gives the same values as the numpy prefix sums). Repeated
+    shingles need no removing: a minimum over a multiset is the minimum over its set.
+    """
+    # The parameters come in a uint64 array: a Python int at or above 2**63 as an
+    # argument sends every call through numba's slow type dispatch.
+    size = np.int64(params[0])
+    umix = params[1]
+    up = params[2]
+    space = np.uint32(32)
+    n_words = 1
+    for c in codes:
+        if c == space:
+            n_words += 1
+    hashes = np.empty(n_words, dtype=np.uint64)
+    h = np.uint64(0)
+    w = 0
+    for c in codes:
+        if c == space:
+            hashes[w] = h
+            w += 1
+            h = np.uint64(0)
+        else:
+            h = h * up + np.uint64(c) + np.uint64(1)
+    hashes[w] = h
+    n = max(n_words - size + 1, 1)
+    span = min(size, n_words)
+    values = np.empty(n, dtype=np.uint64)
+    for i in range(n):
+        v = np.uint64(0)
+        for k in range(span):
+            v = v * umix + hashes[i + k]
+        values[i] = v
+    return _minhash_compiled(values, a, b)
+
+
+if AVAILABLE:
+    _minhash_compiled: Any = njit(cache=True, nogil=True)(_minhash)
+    _shingle_minhash_compiled: Any = njit(cache=True, nogil=True)(_shingle_minhash)
+    max_word_length = njit(cache=True, nogil=True)(max_word_length)
+    _compiled: Any = njit(cache=True, nogil=True)(_char_wb_counts)
+else:  # pragma: no cover
+    _compiled = _minhash_compiled = _shingle_minhash_compiled = None
+
+
+def char_wb_counts(
+    ranks: np.ndarray,
+    space: np.ndarray,
+    doc_starts: np.ndarray,
+    *,
+    pad: int,
+    bits: int,
+    ngram_range: tuple[int, int],
+    table_keys: np.ndarray,
+    table_cols: np.ndarray,
+    shift: int,
+    n_cols: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Compiled :func:`_char_wb_counts`; raises RuntimeError where numba is missing."""
+    if _compiled is None:  # pragma: no cover
+        raise RuntimeError("numba is not installed")
+    min_n, max_n = ngram_range
+    return _compiled(
+        ranks.astype(np.uint64, copy=False),
+        space.astype(np.bool_, copy=False),
+        doc_starts.astype(np.int64, copy=False),
+        int(pad),
+        int(bits),
+        int(min_n),
+        int(max_n),
+        table_keys,
+        table_cols,
+        int(shift),
+        int(n_cols),
+    )
+
+
+def minhash(values: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Compiled :func:`_minhash` (uint64 values and multipliers); raises RuntimeError where numba is missing."""
+    if _minhash_compiled is None:  # pragma: no cover
+        raise RuntimeError("numba is not installed")
+    return _minhash_compiled(values, a, b)
+
+
+def shingle_minhash(codes: np.ndarray, *, size: int, mix: int, p: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Compiled :func:`_shingle_minhash`; raises RuntimeError where numba is missing."""
+    if _shingle_minhash_compiled is None:  # pragma: no cover
+        raise RuntimeError("numba is not installed")
+    params = np.array([size, mix, p], dtype=np.uint64)
+    return _shingle_minhash_compiled(codes, params, a, b)

@@ -1,0 +1,101 @@
+"""The compiled kernels give what the numpy code gives, on hand-written and on random text."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from framing import dedupe, features, kernels
+from framing.features import CharNgramVectorizer
+from framing.text import normalize
+
+from .test_features import EDGE, TEXTS, assert_same, unicode_text
+
+pytestmark = pytest.mark.skipif(not kernels.AVAILABLE, reason="numba is not installed")
+
+
+def both_paths(vectorizer: CharNgramVectorizer, docs: list[str], monkeypatch: Any) -> tuple[Any, Any]:
+    compiled = vectorizer.transform(docs)
+    with monkeypatch.context() as patch:
+        patch.setattr(kernels, "AVAILABLE", False)
+        plain = vectorizer.transform(docs)
+    return compiled, plain
+
+
+@pytest.mark.parametrize("ngram_range", [(2, 5), (1, 3), (4, 6), (3, 3)])
+def test_char_counts_equal_numpy_and_scikit_learn(ngram_range: tuple[int, int], monkeypatch: Any) -> None:
+    kw: dict[str, Any] = dict(analyzer="char_wb", preprocessor=normalize, ngram_range=ngram_range, min_df=1)
+    fast = CharNgramVectorizer(**kw).fit(TEXTS)
+    sk = TfidfVectorizer(**kw).fit(TEXTS)
+    docs = TEXTS + EDGE + ["oil oil oil " * 50, "a " * 30]
+    compiled, plain = both_paths(fast, docs, monkeypatch)
+    assert compiled.has_sorted_indices
+    assert_same(compiled, plain)
+    assert_same(compiled, sk.transform(docs))
+
+
+def test_repeated_words_count_every_time(monkeypatch: Any) -> None:
+    fast = CharNgramVectorizer(analyzer="char_wb", ngram_range=(2, 3), use_idf=False, norm=None).fit(["oil gas"])
+    X = fast.transform(["oil oil gas oil", "gas"])
+    assert X[0, fast.vocabulary_[" oi"]] == 3
+    assert X[0, fast.vocabulary_["gas"]] == 1
+    assert X[1, fast.vocabulary_["oil"]] == 0 and X[1, fast.vocabulary_["as "]] == 1
+
+
+@settings(max_examples=60, deadline=None)
+@given(docs=st.lists(unicode_text, min_size=1, max_size=8), ngram=st.sampled_from([(2, 5), (1, 2), (4, 5)]))
+def test_char_counts_equal_numpy_on_random_text(docs: list[str], ngram: tuple[int, int]) -> None:
+    fast = CharNgramVectorizer(analyzer="char_wb", ngram_range=ngram, min_df=1).fit(TEXTS[:4] + docs[:2])
+    compiled = fast.transform(docs)
+    kernels_on = kernels.AVAILABLE
+    try:
+        kernels.AVAILABLE = False
+        plain = fast.transform(docs)
+    finally:
+        kernels.AVAILABLE = kernels_on
+    assert_same(compiled, plain)
+
+
+@settings(max_examples=80, deadline=None)
+@given(text=st.one_of(unicode_text, st.lists(unicode_text, max_size=5)))
+def test_signature_equals_numpy_on_random_text(text: Any) -> None:
+    compiled = dedupe.signature(text)
+    kernels_on = kernels.AVAILABLE
+    try:
+        kernels.AVAILABLE = False
+        plain = dedupe.signature(text)
+    finally:
+        kernels.AVAILABLE = kernels_on
+    assert compiled.dtype == plain.dtype == np.uint32
+    assert compiled.shape == plain.shape
+    assert (compiled == plain).all()
+
+
+def test_signature_of_long_and_short_texts_equal_numpy(monkeypatch: Any) -> None:
+    texts = [" ".join(TEXTS), TEXTS, "one two", "one two three four five", "Ёлка и ЕЛКА 𝔘𝔫𝔦 ok", "..."]
+    compiled = [dedupe.signature(t) for t in texts]
+    monkeypatch.setattr(kernels, "AVAILABLE", False)
+    plain = [dedupe.signature(t) for t in texts]
+    for a, b in zip(compiled, plain):
+        assert a.shape == b.shape and (a == b).all()
+    assert compiled[0].shape == (96,) and compiled[-1].shape == (0,)
+
+
+def test_features_numpy_fallback_is_used_without_numba(monkeypatch: Any) -> None:
+    # Without numba the numpy path runs and the kernel is never called.
+    fast = CharNgramVectorizer(analyzer="char_wb", ngram_range=(2, 5), min_df=1).fit(TEXTS)
+    monkeypatch.setattr(kernels, "AVAILABLE", False)
+
+    def fail(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError("kernel called")
+
+    monkeypatch.setattr(kernels, "char_wb_counts", fail)
+    monkeypatch.setattr(kernels, "shingle_minhash", fail)
+    assert fast.transform(TEXTS).nnz > 0
+    assert dedupe.signature(TEXTS[0]).shape == (96,)
+    assert features._space_table()[ord("\u3000")] and not features._space_table()[ord("a")]
