@@ -132,6 +132,12 @@ def _words(line: str) -> int:
     return len(line.split())
 
 
+def _folded_words(paragraph: str) -> int:
+    # A folded paragraph (from _paragraphs: non-empty, single spaces, no other
+    # white space) has one word more than spaces; no list of words is built.
+    return paragraph.count(" ") + 1
+
+
 def is_clutter(paragraph: str, *, min_words: int = MIN_WORDS) -> bool:
     """True for page furniture rather than text.
 
@@ -142,7 +148,11 @@ def is_clutter(paragraph: str, *, min_words: int = MIN_WORDS) -> bool:
     >>> is_clutter("Kazakhstan will not recognise the separatist republics, the president said.")
     False
     """
-    n = _words(paragraph)
+    return _is_clutter(paragraph, _words(paragraph), min_words=min_words)
+
+
+def _is_clutter(paragraph: str, n: int, *, min_words: int) -> bool:
+    """:func:`is_clutter` of a paragraph of ``n`` words."""
     if n < min_words:
         return True
     if n <= _BANNER_MAX_WORDS and _may_match(paragraph, _BANNER_HINTS) and _BANNER.search(paragraph):
@@ -173,12 +183,12 @@ def _is_menu(paragraph: str) -> bool:
 
 
 def _is_caption(paragraph: str, following: str | None) -> bool:
-    """A photo caption: reads like one, and a credit line follows it."""
+    """A photo caption: reads like one, and a credit line follows it (both folded paragraphs)."""
     return (
         following is not None
-        and _words(following) <= _CREDIT_MAX_WORDS
+        and _folded_words(following) <= _CREDIT_MAX_WORDS
         and bool(_CREDIT.search(following))
-        and _words(paragraph) <= _CAPTION_MAX_WORDS
+        and _folded_words(paragraph) <= _CAPTION_MAX_WORDS
         and bool(_CAPTION_HINT.search(paragraph))
     )
 
@@ -259,11 +269,12 @@ def split_passages(text: str, *, min_words: int = MIN_WORDS) -> list[str]:
         if _TEASER_HEADER.match(p):
             teasers_left = _TEASER_MAX_LINES
             continue
-        if teasers_left and _words(p) <= _TEASER_MAX_WORDS:
+        n = _folded_words(p)
+        if teasers_left and n <= _TEASER_MAX_WORDS:
             teasers_left -= 1
             continue
         teasers_left = 0
-        if p in seen or is_clutter(p, min_words=min_words):
+        if p in seen or _is_clutter(p, n, min_words=min_words):
             continue
         if _is_caption(p, paragraphs[i + 1] if i + 1 < len(paragraphs) else None):
             continue

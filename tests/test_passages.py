@@ -229,3 +229,13 @@ def test_clutter_hints_never_hide_a_regex_match(words):
         assert _may_match(text, _FURNITURE_HINTS)
     if _BANNER.search(text):
         assert _may_match(text, _BANNER_HINTS)
+
+
+@given(st.text(alphabet=st.sampled_from("ab \t\n\r\u00a0\u3000\u2028.Кя"), max_size=200))
+def test_paragraphs_are_folded_so_spaces_count_words(text: str) -> None:
+    # split_passages counts a paragraph's words as its spaces plus one; that needs folded paragraphs.
+    from framing.passages import _folded_words, _paragraphs, _words
+
+    for paragraph in _paragraphs(text):
+        assert paragraph and paragraph == " ".join(paragraph.split())
+        assert _folded_words(paragraph) == _words(paragraph)
