@@ -357,11 +357,48 @@ class FrameModel:
         """Probability of each frame (columns in ``self.frames`` order) for each text."""
         if len(texts) == 0:
             return np.zeros((0, len(self.frames)))
-        X = self.vectorizer.transform(texts)
         calibration = getattr(self, "calibration", None)  # absent in models saved before it existed
         if calibration is not None:
-            return apply_calibration(self._decision(X), calibration)
-        return _proba(self.classifiers, X)
+            return apply_calibration(self._decision_of_texts(texts), calibration)
+        return _proba(self.classifiers, self.vectorizer.transform(texts))
+
+    def _decision_of_texts(self, texts: Sequence[str]) -> np.ndarray:
+        """``self._decision(self.vectorizer.transform(texts))`` without building the whole matrix.
+
+        A feature union's blocks are multiplied by their own rows of the stacked
+        weights and added, which skips stacking the blocks side by side (a
+        conversion of every entry); only the order of the additions differs.
+        """
+        union = self.vectorizer
+        linear = [j for j, clf in enumerate(self.classifiers) if not isinstance(clf, float)]
+        if not isinstance(union, FeatureUnion) or union.transformer_weights or len(linear) < 2:
+            return self._decision(union.transform(texts))
+        blocks = [t for _, t in union.transformer_list if t not in ("drop", "passthrough")]
+        if len(blocks) != len(union.transformer_list):
+            return self._decision(union.transform(texts))
+        weights, intercepts = self._stacked_weights(linear)
+        constant = [0.5 if j in linear else clf for j, clf in enumerate(self.classifiers)]
+        out = _decision(constant, np.zeros((len(texts), 0)))
+        total = np.zeros((len(texts), len(linear)))
+        start = 0
+        for block in blocks:
+            Xb = block.transform(texts)
+            if start + Xb.shape[1] > weights.shape[0]:  # not the fitted layout: the general path
+                return self._decision(union.transform(texts))
+            total += np.asarray(Xb @ weights[start : start + Xb.shape[1]])
+            start += Xb.shape[1]
+        if start != weights.shape[0]:
+            return self._decision(union.transform(texts))
+        out[:, linear] = total + intercepts
+        return out
+
+    def _stacked_weights(self, linear: list[int]) -> tuple[np.ndarray, np.ndarray]:
+        stacked = self.__dict__.get("_stacked")
+        if stacked is None:
+            weights = np.column_stack([self.classifiers[j].coef_.ravel() for j in linear])
+            intercepts = np.array([self.classifiers[j].intercept_[0] for j in linear])
+            stacked = self.__dict__["_stacked"] = (weights, intercepts)
+        return stacked
 
     def _decision(self, X: Any) -> np.ndarray:
         """Decision values of every frame in one sparse product (as ``_decision`` gives them).
@@ -372,11 +409,7 @@ class FrameModel:
         linear = [j for j, clf in enumerate(self.classifiers) if not isinstance(clf, float)]
         if len(linear) < 2:
             return _decision(self.classifiers, X)
-        stacked = self.__dict__.get("_stacked")
-        if stacked is None:
-            weights = np.column_stack([self.classifiers[j].coef_.ravel() for j in linear])
-            intercepts = np.array([self.classifiers[j].intercept_[0] for j in linear])
-            stacked = self.__dict__["_stacked"] = (weights, intercepts)
+        stacked = self._stacked_weights(linear)
         out = _decision([0.5 if j in linear else clf for j, clf in enumerate(self.classifiers)], X[:, :0])
         out[:, linear] = np.asarray(X @ stacked[0]) + stacked[1]
         return out
