@@ -33,6 +33,17 @@ __all__ = ["AVAILABLE", "char_wb_counts", "minhash", "shingle_minhash"]
 _PHI = 0x9E3779B97F4A7C15
 
 
+def _debruijn_index() -> np.ndarray:
+    # Position of a lone set bit b from the top 6 bits of b * 0x03F79D71B4CB0A89 (a de Bruijn sequence).
+    table = np.zeros(64, dtype=np.int64)
+    for i in range(64):
+        table[(((1 << i) * 0x03F79D71B4CB0A89) & (2**64 - 1)) >> 58] = i
+    return table
+
+
+_DEBRUIJN_INDEX = _debruijn_index()
+
+
 def _char_wb_counts(
     ranks: np.ndarray,
     space: np.ndarray,
@@ -173,15 +184,23 @@ def _char_wb_counts(
     for k in range(found_cols):
         word_cols[k] = local_of[word_cols[k]]
     # 4. Each document: its distinct words with their counts, then the sum of
-    # their columns (a word repeated in a document is expanded once).
+    # their columns (a word repeated in a document is expanded once). A bitmap
+    # over the local columns marks those hit; reading it word by word lists
+    # them in column order without sorting.
     indptr = np.zeros(n_docs + 1, dtype=np.int64)
     capacity = max(size, 1024)  # grown by doubling; most texts have fewer distinct n-grams than characters
     indices = np.empty(capacity, dtype=np.int32)
     counts = np.empty(capacity, dtype=np.float64)
     scratch = np.zeros(n_local, dtype=np.int32)
-    touched = np.empty(n_local, dtype=np.int32)
+    n_blocks = (n_local + 63) // 64
+    bitmap = np.zeros(n_blocks + 1, dtype=np.uint64)
+    debruijn = np.uint64(0x03F79D71B4CB0A89)
+    bit_of = _DEBRUIJN_INDEX
     word_count = np.zeros(n_words, dtype=np.int32)
     doc_words = np.empty(n_words, dtype=np.int64)
+    one = np.uint64(1)
+    low6 = np.uint64(63)
+    fifty_eight = np.uint64(58)
     out = 0
     for d in range(n_docs):
         n_doc_words = 0
@@ -191,16 +210,17 @@ def _char_wb_counts(
                 doc_words[n_doc_words] = w
                 n_doc_words += 1
             word_count[w] += 1
-        n_touched = 0
+        n_touched = 0  # an upper bound on the columns hit: what the capacity needs
         for q in range(n_doc_words):
             w = doc_words[q]
             times = word_count[w]
             word_count[w] = 0
+            n_touched += word_cols_at[w + 1] - word_cols_at[w]
             for k in range(word_cols_at[w], word_cols_at[w + 1]):
                 col = word_cols[k]
-                if scratch[col] == 0:
-                    touched[n_touched] = col
-                    n_touched += 1
+                # No test whether the column is new: setting a set bit again is
+                # harmless, and the branch it would take is unpredictable.
+                bitmap[col >> 6] |= one << (np.uint64(col) & low6)
                 scratch[col] += times
         if out + n_touched > capacity:
             capacity = max(2 * capacity, out + n_touched)
@@ -210,41 +230,22 @@ def _char_wb_counts(
             grown_counts = np.empty(capacity, dtype=np.float64)
             grown_counts[:out] = counts[:out]
             counts = grown_counts
-        for k in range(n_touched):
-            col = touched[k]
-            indices[out] = col
-            counts[out] = scratch[col]
-            scratch[col] = 0
-            out += 1
+        for block in range(n_blocks):
+            bits_set = bitmap[block]
+            if bits_set == 0:
+                continue
+            bitmap[block] = 0
+            base = block << 6
+            while bits_set:
+                lowest = bits_set & (~bits_set + one)  # the lowest set bit alone
+                col = base + bit_of[np.int64((lowest * debruijn) >> fifty_eight)]
+                indices[out] = global_of[col]
+                counts[out] = scratch[col]
+                scratch[col] = 0
+                out += 1
+                bits_set ^= lowest
         indptr[d + 1] = out
-    # 5. Columns in order within each document: a stable counting sort by column,
-    # then back by document (what CSR -> CSC -> CSR does), two linear passes
-    # instead of a sort per document; local columns back to the vocabulary's.
-    col_at = np.zeros(n_local + 1, dtype=np.int64)
-    for k in range(out):
-        col_at[indices[k] + 1] += 1
-    for c in range(n_local):
-        col_at[c + 1] += col_at[c]
-    by_col_doc = np.empty(out, dtype=np.int32)
-    by_col_count = np.empty(out, dtype=np.float64)
-    fill = col_at[:n_local].copy()
-    for d in range(n_docs):
-        for k in range(indptr[d], indptr[d + 1]):
-            c = indices[k]
-            by_col_doc[fill[c]] = d
-            by_col_count[fill[c]] = counts[k]
-            fill[c] += 1
-    sorted_indices = np.empty(out, dtype=np.int32)
-    sorted_counts = np.empty(out, dtype=np.float64)
-    next_at = indptr[:n_docs].copy()
-    for c in range(n_local):
-        column = global_of[c]
-        for k in range(col_at[c], col_at[c + 1]):
-            d = by_col_doc[k]
-            sorted_indices[next_at[d]] = column
-            sorted_counts[next_at[d]] = by_col_count[k]
-            next_at[d] += 1
-    return indptr, sorted_indices, sorted_counts
+    return indptr, indices[:out].copy(), counts[:out].copy()
 
 
 def max_word_length(word_length: np.ndarray, n_words: int) -> int:
