@@ -31,6 +31,7 @@ from .atomic import check_writable, make_temp
 from .errors import ModelError, OutputError, TrainingError
 from .features import CharNgramVectorizer, WordNgramVectorizer
 from .labels import LabelledPassage, label_counts, labels_digest
+from .parallel import available_cores, ordered_map
 from .text import StemAnalyzer, normalize
 
 __all__ = [
@@ -121,37 +122,30 @@ def build_vectorizer(config: ModelConfig) -> FeatureUnion:
     return FeatureUnion(blocks)
 
 
-def _fit_classifiers(
-    X: Any, Y: np.ndarray, config: ModelConfig, random_state: int, judged: np.ndarray | None = None
-) -> list[Any]:
-    """One logistic regression per frame; a constant where a fold lacks a class.
+def _fit_one(X: Any, y: np.ndarray, config: ModelConfig, random_state: int) -> Any:
+    """One frame's logistic regression; the one label seen (a float) where ``y`` lacks a class."""
+    if y.size == 0:
+        return 0.0
+    if y.min() == y.max():
+        return float(y[0])
+    clf = LogisticRegression(
+        C=config.C,
+        class_weight=config.class_weight,
+        solver="liblinear",
+        dual=True,  # far more features than samples: the dual problem is smaller
+        max_iter=config.max_iter,
+        # Seeds liblinear's process-wide RNG afresh for each fit, so a fit's result
+        # does not depend on which process made it or what it fitted before.
+        random_state=random_state,
+    )
+    return clf.fit(X, y)
 
-    With ``judged`` (passages x frames, boolean), each frame learns only from
-    the passages judged on it.
-    """
-    out: list[Any] = []
-    for j in range(Y.shape[1]):
-        y = Y[:, j]
-        X_j = X
-        if judged is not None and not judged[:, j].all():
-            rows = np.flatnonzero(judged[:, j])
-            y, X_j = y[rows], X[rows]
-        if y.size == 0:
-            out.append(0.0)
-            continue
-        if y.min() == y.max():
-            out.append(float(y[0]))
-            continue
-        clf = LogisticRegression(
-            C=config.C,
-            class_weight=config.class_weight,
-            solver="liblinear",
-            dual=True,  # far more features than samples: the dual problem is smaller
-            max_iter=config.max_iter,
-            random_state=random_state,
-        )
-        out.append(clf.fit(X_j, y))
-    return out
+
+def _judged_rows(judged: np.ndarray | None, j: int) -> np.ndarray | None:
+    """Rows judged on frame ``j``, or None when all of them are."""
+    if judged is None or judged[:, j].all():
+        return None
+    return np.flatnonzero(judged[:, j])
 
 
 def _proba(classifiers: Sequence[Any], X: Any) -> np.ndarray:
@@ -475,6 +469,141 @@ def frames_of(passages: Sequence[LabelledPassage]) -> list[str]:
     return list(dict.fromkeys(f for p in passages for f in p.frames))
 
 
+def _cv_splits(groups: Sequence[str], config: ModelConfig, random_state: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The grouped cross-validation folds of the texts: (training rows, held-out rows) each."""
+    folds = min(config.cv_folds, len(set(groups)))
+    if folds < 2:
+        raise TrainingError("need passages from at least two articles to tune thresholds")
+    splitter = GroupKFold(n_splits=folds, shuffle=True, random_state=random_state)
+    return list(splitter.split(np.zeros(len(groups)), groups=groups))
+
+
+@dataclass(frozen=True)
+class _FitRun:
+    """What every classifier fit of one training run reads."""
+
+    X: Any
+    Y: np.ndarray
+    judged: np.ndarray | None
+    # Per fold: training rows (train-only rows included) and held-out rows.
+    splits: list[tuple[np.ndarray, np.ndarray]]
+    config: ModelConfig
+    random_state: int
+
+
+# The training run being fitted, in this process. Set before the workers fork,
+# so they share the feature matrix's pages instead of each receiving a copy; the
+# tasks sent to them are (fold, frame) pairs only.
+_RUN: dict[str, _FitRun] = {}
+# This process's rows of its latest fold: a worker takes tasks in order, so
+# consecutive tasks mostly share a fold and copy its rows once.
+_FOLD_ROWS: dict[str, Any] = {}
+
+
+def _set_run(run: _FitRun | None) -> None:
+    _FOLD_ROWS.clear()
+    _RUN.clear()
+    if run is not None:
+        _RUN["run"] = run
+
+
+def _fit_task(task: tuple[int, int]) -> Any:
+    """Fit frame ``j`` on fold ``fold``'s training rows, or on every row when ``fold`` is -1.
+
+    Returns the classifier of a fit on every row; of a fold's fit, only its
+    decision values (or probabilities) on the fold's held-out rows, which are
+    small to send back.
+    """
+    fold, j = task
+    run = _RUN["run"]
+    if _FOLD_ROWS.get("fold") != fold:
+        _FOLD_ROWS.clear()  # free the previous fold's copy before making the next
+        if fold < 0:
+            X_fit, X_test, Y, judged = run.X, None, run.Y, run.judged
+        else:
+            train_idx, test_idx = run.splits[fold]
+            X_fit, X_test, Y = run.X[train_idx], run.X[test_idx], run.Y[train_idx]
+            judged = None if run.judged is None else run.judged[train_idx]
+        _FOLD_ROWS.update(fold=fold, X_fit=X_fit, X_test=X_test, Y=Y, judged=judged)
+    X_fit, Y = _FOLD_ROWS["X_fit"], _FOLD_ROWS["Y"]
+    rows = _judged_rows(_FOLD_ROWS["judged"], j)
+    if rows is None:
+        clf = _fit_one(X_fit, Y[:, j], run.config, run.random_state)
+    else:
+        clf = _fit_one(X_fit[rows], Y[rows, j], run.config, run.random_state)
+    if fold < 0:
+        return clf
+    # Decision values when calibrating (Platt works on the log-odds scale).
+    values = _decision if run.config.calibrate else _proba
+    return values([clf], _FOLD_ROWS["X_test"])[:, 0]
+
+
+# Below this many stored values (nonzeros) of X a training run fits in this
+# process by default: its fits take less time than starting workers would save.
+_PARALLEL_MIN_NNZ = 200_000
+
+
+def _fit_all(
+    X: Any,
+    Y: np.ndarray,
+    groups: Sequence[str],
+    config: ModelConfig,
+    random_state: int,
+    judged: np.ndarray | None = None,
+    *,
+    final: bool = True,
+    jobs: int | None = 1,
+) -> tuple[np.ndarray, list[Any]]:
+    """Out-of-fold values of the first ``len(groups)`` rows, and the classifiers fitted on all rows.
+
+    Every (fold, frame) fit, and with ``final`` every frame's fit on all rows, is
+    an independent task run in ``jobs`` processes (``None``: all cores, or this
+    process alone for a small ``X``). Each fit is seeded with ``random_state``
+    itself, so the results are the same bits whatever ``jobs`` is.
+
+    Rows of ``X``, ``Y`` and ``judged`` past ``len(groups)`` are train-only
+    passages (``train(extra=...)``): they join every fold's training part and
+    are never held out.
+    """
+    n = len(groups)
+    always = np.arange(n, Y.shape[0])
+    splits = [
+        (np.concatenate([train_idx, always]) if always.size else train_idx, test_idx)
+        for train_idx, test_idx in _cv_splits(groups, config, random_state)
+    ]
+    frames = range(Y.shape[1])
+    # Fits on every row first: they are the longest, and starting them early
+    # leaves short ones to even out the workers' loads at the end.
+    tasks = [(-1, j) for j in frames] if final else []
+    tasks += [(fold, j) for fold in range(len(splits)) for j in frames]
+    if jobs is None:
+        jobs = available_cores() if X.nnz >= _PARALLEL_MIN_NNZ else 1
+    if jobs < 1:
+        raise TrainingError(f"jobs must be at least 1, not {jobs}")
+    run = _FitRun(X=X, Y=Y, judged=judged, splits=splits, config=config, random_state=random_state)
+    try:
+        results = list(
+            ordered_map(
+                _fit_task,
+                tasks,
+                jobs=min(jobs, len(tasks)),
+                initializer=_set_run,
+                initargs=(run,),
+                in_flight=len(tasks),  # tasks are index pairs: no worker waits behind a slow fit
+                what="training",
+            )
+        )
+    finally:
+        _set_run(None)  # the one-process path ran here: drop its references to X
+    classifiers = results[: Y.shape[1]] if final else []
+    P = np.zeros((n, Y.shape[1]), dtype=float)
+    by_task = dict(zip(tasks, results))
+    for fold, (_, test_idx) in enumerate(splits):
+        for j in frames:
+            P[test_idx, j] = by_task[fold, j]
+    return P, classifiers
+
+
 def _out_of_fold(
     X: Any,
     Y: np.ndarray,
@@ -482,28 +611,16 @@ def _out_of_fold(
     config: ModelConfig,
     random_state: int,
     judged: np.ndarray | None = None,
+    *,
+    jobs: int | None = 1,
 ) -> np.ndarray:
     """Out-of-fold decision values (or probabilities) of the first ``len(groups)`` rows.
 
     Rows of ``X``, ``Y`` and ``judged`` past ``len(groups)`` are train-only
     passages (``train(extra=...)``): they join every fold's training part and
-    are never held out.
+    are never held out. See :func:`_fit_all`.
     """
-    n_groups = len(set(groups))
-    folds = min(config.cv_folds, n_groups)
-    if folds < 2:
-        raise TrainingError("need passages from at least two articles to tune thresholds")
-    n = len(groups)
-    always = np.arange(n, Y.shape[0])
-    P = np.zeros((n, Y.shape[1]), dtype=float)
-    splitter = GroupKFold(n_splits=folds, shuffle=True, random_state=random_state)
-    for train_idx, test_idx in splitter.split(np.zeros(n), groups=groups):
-        train_idx = np.concatenate([train_idx, always]) if always.size else train_idx
-        fold_judged = None if judged is None else judged[train_idx]
-        clfs = _fit_classifiers(X[train_idx], Y[train_idx], config, random_state, fold_judged)
-        # Decision values when calibrating (Platt works on the log-odds scale).
-        P[test_idx] = _decision(clfs, X[test_idx]) if config.calibrate else _proba(clfs, X[test_idx])
-    return P
+    return _fit_all(X, Y, groups, config, random_state, judged, final=False, jobs=jobs)[0]
 
 
 def train(
@@ -514,6 +631,7 @@ def train(
     unit: str = "auto",
     random_state: int = 0,
     extra: Sequence[LabelledPassage] = (),
+    jobs: int | None = None,
 ) -> FrameModel:
     """Train a frame model on labelled passages.
 
@@ -535,6 +653,10 @@ def train(
         classifiers' training in every inner fold and in the final fit, but are
         never held out, so calibration, thresholds and ``min_frames`` are tuned
         on ``passages`` alone. Frames they carry outside the frame set are ignored.
+    jobs : int, optional
+        Processes fitting the classifiers (frames x folds, each fit on its own);
+        default: all cores, or this process alone for small data. The model is
+        the same whatever it is.
 
     Returns
     -------
@@ -544,7 +666,10 @@ def train(
     Raises
     ------
     TrainingError
-        When a frame has fewer than ``MIN_POSITIVES`` positive passages.
+        When a frame has fewer than ``MIN_POSITIVES`` positive passages, or
+        ``jobs`` is below 1.
+    framing.parallel.WorkerError
+        When a fitting process dies (killed, or out of memory).
 
     Notes
     -----
@@ -557,6 +682,8 @@ def train(
     per fold would multiply training time for little change in the thresholds.
     """
     config = config or ModelConfig()
+    if jobs is not None and jobs < 1:  # before the minutes of feature extraction
+        raise TrainingError(f"jobs must be at least 1, not {jobs}")
     if not passages:
         raise TrainingError("no labelled passages to train on")
     frame_list = list(frames) if frames is not None else frames_of(passages)
@@ -593,7 +720,10 @@ def train(
     groups = cv_groups(passages, unit)
     vectorizer = build_vectorizer(config)
     X = sparse.csr_matrix(vectorizer.fit_transform(texts))
-    P = _out_of_fold(X, Y_fit, groups, config, random_state, judged_fit)
+    # Canonical (sorted) indices once, here: LogisticRegression's liblinear path
+    # calls X.max(), which would otherwise sort every fold's copy of the rows.
+    X.sum_duplicates()
+    P, classifiers = _fit_all(X, Y_fit, groups, config, random_state, judged_fit, jobs=jobs)
     calibration = fit_calibration(P, Y, judged) if config.calibrate else None
     if calibration is not None:
         P = apply_calibration(P, calibration)
@@ -605,12 +735,10 @@ def train(
             return tune_thresholds(Y[rows], P[rows], config, None if judged is None else judged[rows], min_frames=k)
 
         # k is chosen on texts its threshold was not tuned on: the inner folds again.
-        splitter = GroupKFold(n_splits=min(config.cv_folds, len(set(groups))), shuffle=True, random_state=random_state)
-        splits = list(splitter.split(np.zeros(len(groups)), groups=groups))
+        splits = _cv_splits(groups, config, random_state)
         min_frames, thresholds = choose_min_frames(Y, P, thresholds_for, judged, splits=splits)
     else:
         min_frames, thresholds = 0, tune_thresholds(Y, P, config, judged)
-    classifiers = _fit_classifiers(X, Y_fit, config, random_state, judged_fit)
     model = FrameModel(
         vectorizer=vectorizer,
         classifiers=classifiers,

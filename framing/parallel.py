@@ -1,7 +1,8 @@
 """Run a function over a stream of work items in worker processes, in order.
 
 Used by ``framing score --jobs N``: the main process reads articles and writes
-results, workers do the scoring. At most ``2 * jobs`` items are in flight, so
+results, workers do the scoring; and by :func:`framing.model.train`, whose
+workers fit the classifiers. By default at most ``2 * jobs`` items are in flight, so
 memory does not grow with the length of the input, and results come back in
 input order whatever order the workers finish in.
 """
@@ -53,6 +54,8 @@ def ordered_map(
     jobs: int,
     initializer: Callable[..., None] | None = None,
     initargs: tuple[Any, ...] = (),
+    in_flight: int | None = None,
+    what: str = "scoring",
 ) -> Generator[R, None, None]:
     """Yield ``func(item)`` for each item, in order, computed in ``jobs`` processes.
 
@@ -61,6 +64,12 @@ def ordered_map(
     ``func`` must be a module-level function. Workers are forked where the
     system allows it, so ``initargs`` (a model, say) reach each worker once
     without pickling; elsewhere they are pickled once per worker.
+
+    ``in_flight`` caps the items submitted ahead of the one awaited (default
+    ``2 * jobs``, which bounds memory on long streams). Work of uneven length
+    whose items are small (indices, say) may allow all of them, so that no
+    worker idles behind a slow item. ``what`` names the work in the error
+    raised when a worker dies.
 
     Examples
     --------
@@ -82,17 +91,18 @@ def ordered_map(
         initializer=_start_worker,
         initargs=(initializer, initargs),
     )
+    window = 2 * jobs if in_flight is None else max(1, in_flight)
     pending: deque[Future[R]] = deque()
     try:
         for item in chain(head, iterator):
             pending.append(executor.submit(func, item))
-            if len(pending) >= 2 * jobs:
+            if len(pending) >= window:
                 yield pending.popleft().result()
         while pending:
             yield pending.popleft().result()
     except BrokenProcessPool:
         raise WorkerError(
-            "a scoring process died (killed, or out of memory); run again with fewer --jobs"
+            f"a {what} process died (killed, or out of memory); run again with fewer --jobs"
         ) from None
     finally:
         # On an error or Ctrl-C: drop queued work, let running items finish, end the workers.

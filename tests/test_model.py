@@ -415,14 +415,14 @@ def test_out_of_fold_never_holds_out_the_extra_rows(monkeypatch: pytest.MonkeyPa
     X = sparse.csr_matrix(np.arange(12, dtype=float).reshape(6, 2))
     Y = np.array([[1], [0], [1], [0], [1], [0]])
     seen: list[list[float]] = []
-    fit = model_module._fit_classifiers
+    fit = model_module._fit_one
 
-    def spy(X_fit, Y_fit, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def spy(X_fit, y_fit, *args, **kwargs):  # type: ignore[no-untyped-def]
         seen.append(sorted(X_fit[:, 0].toarray().ravel().tolist()))
-        return fit(X_fit, Y_fit, *args, **kwargs)
+        return fit(X_fit, y_fit, *args, **kwargs)
 
-    monkeypatch.setattr(model_module, "_fit_classifiers", spy)
-    P = model_module._out_of_fold(X, Y, ["a", "a", "b", "b"], ModelConfig(cv_folds=2), 0)
+    monkeypatch.setattr(model_module, "_fit_one", spy)  # one process: the spy sees every fit
+    P = model_module._out_of_fold(X, Y, ["a", "a", "b", "b"], ModelConfig(cv_folds=2), 0, jobs=1)
     assert P.shape == (4, 1)  # one value per main row, none for the train-only rows
     # Each fold trains on the other group's two rows plus both train-only rows (first features 8, 10).
     assert sorted(seen) == [[0.0, 2.0, 8.0, 10.0], [4.0, 6.0, 8.0, 10.0]]
