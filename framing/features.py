@@ -510,6 +510,52 @@ def _product(W: sparse.csr_matrix, M: sparse.csr_matrix, dtype: Any) -> sparse.c
     return X
 
 
+def _stem_ngrams(
+    docs: list[str], *, analyzer: StemAnalyzer, dtype: Any
+) -> tuple[dict[str, int], sparse.csr_matrix] | None:
+    """What the analyzer yields for each document, counted: vocabulary and count matrix.
+
+    Returns None when there is no feature at all (scikit-learn then raises its
+    error) or a stem holds a space (a bigram's string would be ambiguous).
+    """
+    low, high = analyzer.ngram_range
+    tokens = [_tokens(doc) for doc in docs]  # the analyzer's own tokenisation
+    lengths = np.fromiter(map(len, tokens), dtype=np.int64, count=len(tokens))
+    flat = list(chain.from_iterable(tokens))
+    index = {word: i for i, word in enumerate(dict.fromkeys(flat))}
+    words = list(index)
+    stems = list(map(stem, words))
+    stem_ids: dict[str, int] = {}
+    word_stem = np.fromiter((stem_ids.setdefault(s, len(stem_ids)) for s in stems), dtype=np.int64, count=len(words))
+    word_stop = np.fromiter((w in _STOP for w in words), dtype=bool, count=len(words))
+    ids = np.fromiter(map(index.__getitem__, flat), dtype=np.int64, count=len(flat))
+    rows = np.repeat(np.arange(len(docs), dtype=np.int64), lengths)
+    if analyzer.stop_words:  # dropped before n-grams are formed, as the analyzer does
+        kept = ~word_stop[ids]
+        ids, rows = ids[kept], rows[kept]
+    sids = word_stem[ids]
+    keys: list[np.ndarray] = []
+    key_rows: list[np.ndarray] = []
+    if low == 1:
+        keys.append(sids)
+        key_rows.append(rows)
+    if high == 2:
+        at = np.flatnonzero(rows[1:] == rows[:-1])  # pairs within one document
+        keys.append(((sids[at] + 1) << 32) | sids[at + 1])  # above every unigram key
+        key_rows.append(rows[at])
+    all_keys = np.concatenate(keys)
+    if not all_keys.size or any(" " in s for s in stem_ids):
+        return None
+    distinct, cols = np.unique(all_keys, return_inverse=True)
+    names = list(stem_ids)
+    terms = [
+        names[key] if key < 1 << 32 else f"{names[(key >> 32) - 1]} {names[key & 0xFFFFFFFF]}"
+        for key in distinct.tolist()
+    ]
+    X = _counts_csr(np.concatenate(key_rows), cols.ravel(), len(docs), len(terms), dtype)
+    return dict(zip(terms, range(len(terms)))), X
+
+
 def _all_ngrams(words: list[str], *, ngram_range: tuple[int, int]) -> tuple[list[str], sparse.csr_matrix] | None:
     """Every ``char_wb`` n-gram of the words, and (word x n-gram) counts.
 
@@ -572,6 +618,25 @@ class WordNgramVectorizer(_CompactPickle, TfidfVectorizer):
     """
 
     _derived = ("_stem_lookup",)
+
+    def _count_vocab(self, raw_documents: Iterable[Any], fixed_vocab: bool) -> tuple[dict[str, int], Any]:
+        """Vocabulary and count matrix when fitting, as scikit-learn's ``_count_vocab`` builds them.
+
+        With a :class:`~framing.text.StemAnalyzer` of n-grams no longer than 2,
+        each distinct word is stemmed once and n-grams are counted as integer
+        keys (stem ids) with numpy; sorting the vocabulary, ``min_df`` and idf
+        stay scikit-learn's. Anything else is scikit-learn's own counting.
+        """
+        parent: Any = super()
+        analyzer = self.analyzer
+        stem_path = type(analyzer) is StemAnalyzer and 1 <= analyzer.ngram_range[0] <= analyzer.ngram_range[1] <= 2
+        if fixed_vocab or not stem_path:
+            return parent._count_vocab(raw_documents, fixed_vocab)
+        raw = list(raw_documents)
+        counted = _stem_ngrams([self.decode(doc) for doc in raw], analyzer=analyzer, dtype=self.dtype)
+        if counted is None:
+            return parent._count_vocab(raw, fixed_vocab)
+        return counted
 
     def _get_stem_lookup(self) -> _StemLookup | None:
         """The stem tables of the vocabulary, or None when the stem path does not apply."""

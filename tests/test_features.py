@@ -378,3 +378,32 @@ def test_stem_path_equals_scikit_learn_on_random_text(
 ) -> None:
     sk, fast = stem_pair(TEXTS[:4] + docs, ngram_range=ngram, stop_words=stop_words, min_df=1, sublinear_tf=True)
     assert_same(fast.transform(docs + STEM_DOCS[:5]), sk.transform(docs + STEM_DOCS[:5]))
+
+
+@pytest.mark.parametrize("ngram_range", [(1, 2), (1, 1), (2, 2)])
+@pytest.mark.parametrize("stop_words", [True, False])
+def test_word_fit_learns_scikit_learns_vocabulary(ngram_range: tuple[int, int], stop_words: bool) -> None:
+    analyzer = StemAnalyzer(ngram_range=ngram_range, stop_words=stop_words)
+    for min_df in (1, 2):
+        sk, fast = word_pair(TEXTS + EDGE, analyzer=analyzer, min_df=min_df, sublinear_tf=True)
+        assert fast.vocabulary_ == sk.vocabulary_
+        assert (fast.idf_ == sk.idf_).all()
+        assert_same(fast.fit_transform(TEXTS + EDGE), sk.fit_transform(TEXTS + EDGE), exact=False)
+
+
+def test_word_fit_counts_as_the_analyzer() -> None:
+    analyzer = StemAnalyzer(ngram_range=(1, 2))
+    docs = ["Sanctions, sanctions and more sanctions on oil", "the oil and the gas", "и нефть и газ"]
+    vocabulary, X = features._stem_ngrams(docs, analyzer=analyzer, dtype=np.float64)
+    for i, doc in enumerate(docs):
+        got = {term: X[i, col] for term, col in vocabulary.items() if X[i, col]}
+        assert got == dict(Counter(analyzer(doc)))
+    assert features._stem_ngrams(["the and of", "и в на"], analyzer=analyzer, dtype=np.float64) is None
+
+
+@given(docs=st.lists(unicode_text, min_size=1, max_size=6))
+def test_word_fit_equals_scikit_learn_on_random_text(docs: list[str]) -> None:
+    corpus = TEXTS[:3] + docs
+    sk, fast = word_pair(corpus, min_df=1)
+    assert fast.vocabulary_ == sk.vocabulary_
+    assert (fast.idf_ == sk.idf_).all()
