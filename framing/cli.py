@@ -207,6 +207,12 @@ def train_cmd(
         bool,
         typer.Option("--cues", help="Add the codebook's bilingual cue-phrase counts as features (needs --codebook)."),
     ] = False,
+    jobs: Annotated[
+        int | None,
+        typer.Option(
+            "--jobs", "-j", help="Processes fitting classifiers [default: all cores on large data]; same model."
+        ),
+    ] = None,
 ) -> None:
     """Train a frame model from labelled passages and write it with its card."""
     from .versions import lineage
@@ -229,7 +235,13 @@ def train_cmd(
     also = read_labels(also_train, codebook=book) if also_train else []
     config = ModelConfig(cues=cues_from_codebook(book)) if cues and book is not None else None
     model = train(
-        passages, frames=book.ids if book else None, unit=unit, random_state=random_state, extra=also, config=config
+        passages,
+        frames=book.ids if book else None,
+        unit=unit,
+        random_state=random_state,
+        extra=also,
+        config=config,
+        jobs=jobs,
     )
     extra: dict[str, Any] = {"label_files": [str(p) for p in labels], **history}
     if also_train:

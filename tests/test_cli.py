@@ -6,6 +6,7 @@ import json
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 from typer.testing import CliRunner
 
@@ -67,6 +68,20 @@ def test_train(tmp_path: Path, labels_file: Path, codebook_file: Path) -> None:
     stdout = strip_ansi(result.stdout)
     assert "trained on 24 passages, 3 frames" in stdout
     assert load_model(out).frames == list(FRAMES)
+
+
+def test_train_jobs_give_the_same_model(tmp_path: Path, labels_file: Path) -> None:
+    outs = [tmp_path / "one.joblib", tmp_path / "two.joblib"]
+    for out, jobs in zip(outs, ("1", "2")):
+        result = invoke("train", labels_file, "--out", out, "--jobs", jobs)
+        assert result.exit_code == 0, result.output
+    one, two = (load_model(out) for out in outs)
+    assert np.array_equal(one.thresholds, two.thresholds)
+    for a, b in zip(one.classifiers, two.classifiers):
+        assert (a.coef_ == b.coef_).all()
+    result = invoke("train", labels_file, "--out", tmp_path / "zero.joblib", "--jobs", "0")
+    assert_one_line_error(result, "jobs must be at least 1")
+    assert not (tmp_path / "zero.joblib").exists()
 
 
 def test_train_refuses_to_overwrite_without_force(tmp_path: Path, labels_file: Path) -> None:
