@@ -101,7 +101,10 @@ def normalize(text: str) -> str:
     return " ".join(_fold(text).replace("\u2019", "'").split())
 
 
+@lru_cache(maxsize=2048)
 def _fold(text: str) -> str:
+    # Cached for the most recent texts: scoring folds each passage for its word
+    # features (via _tokens) and again for its character features (via normalize).
     # NFC after lower-casing: lower() can leave a letter and a combining mark
     # that compose ("J̌" -> "ǰ"), which would make a second call change the text.
     text = unicodedata.normalize("NFC", text.lower())
