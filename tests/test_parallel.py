@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import numpy as np
 import pytest
 from typer.testing import CliRunner
 
@@ -137,3 +138,17 @@ def test_cli_rejects_zero_jobs(tmp_path: Path, model_file: Path) -> None:
     result = CliRunner().invoke(cli.app, ["score", str(_inputs(tmp_path)), "--model", str(model_file),
                                           "--out", str(tmp_path / "s.jsonl"), "--jobs", "0"])
     assert result.exit_code != 0 and "--jobs must be at least 1" in result.output
+
+
+def _sum_after_keeping_freed_memory(n: int) -> float:
+    from framing.parallel import keep_freed_memory
+
+    keep_freed_memory()
+    big = np.arange(n * 1_000_000, dtype=np.float64)  # over glibc's 32 MB mmap threshold
+    return float(big.sum())
+
+
+def test_keep_freed_memory_in_a_worker_leaves_results_alone() -> None:
+    # The allocator setting changes where memory comes from, never what is computed.
+    got = list(ordered_map(_sum_after_keeping_freed_memory, [5, 6], jobs=2))
+    assert got == [float(np.arange(n * 1_000_000, dtype=np.float64).sum()) for n in (5, 6)]
