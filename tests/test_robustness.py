@@ -447,7 +447,9 @@ def writing_started(folder: Path) -> bool:
 
 
 def test_sigint_in_the_middle_of_a_long_score(tmp_path: Path, model_file: Path, out_dir: Path) -> None:
-    big = big_batch(tmp_path / "big.jsonl")
+    # Long enough that the run cannot finish between its first write and the signal
+    # (20,000 of these short articles took under 3 s once scoring was compiled).
+    big = big_batch(tmp_path / "big.jsonl", n=200_000)
     command = [sys.executable, "-c", "from framing.cli import run; run()", "score", str(big), "--model",
                str(model_file), "--out", str(out_dir / "s.jsonl"), "--passages", str(out_dir / "p.jsonl")]
     env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "200"}
