@@ -104,9 +104,22 @@ def ordered_map(
         raise WorkerError(
             f"a {what} process died (killed, or out of memory); run again with fewer --jobs"
         ) from None
+    except BaseException:
+        # Ctrl-C, an error, or the caller stopped early: nothing more is wanted from
+        # the workers, so stop them now rather than wait for the items they hold
+        # (a worker still loading or compiling its code can take seconds to get there).
+        _stop_workers(executor)
+        raise
     finally:
-        # On an error or Ctrl-C: drop queued work, let running items finish, end the workers.
         executor.shutdown(wait=True, cancel_futures=True)
+
+
+def _stop_workers(executor: ProcessPoolExecutor) -> None:
+    # ``_processes`` is the pool's own table of its worker processes (CPython 3.8+).
+    processes = getattr(executor, "_processes", None) or {}
+    for process in list(processes.values()):
+        if process.is_alive():
+            process.terminate()
 
 
 def keep_freed_memory() -> None:
