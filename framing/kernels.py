@@ -16,6 +16,8 @@ numpy code, which gives the same results.
 
 from __future__ import annotations
 
+import signal
+import threading
 from typing import Any
 
 import numpy as np
@@ -27,7 +29,7 @@ except ImportError:  # pragma: no cover - exercised only where numba is missing
 else:
     AVAILABLE = True
 
-__all__ = ["AVAILABLE", "char_wb_counts", "minhash", "shingle_minhash"]
+__all__ = ["AVAILABLE", "char_wb_counts", "ensure_compiled", "minhash", "shingle_minhash"]
 
 # Fibonacci hashing constant (2**64 / phi), as in framing.features._Lookup.
 _PHI = 0x9E3779B97F4A7C15
@@ -334,6 +336,7 @@ def char_wb_counts(
     """Compiled :func:`_char_wb_counts`; raises RuntimeError where numba is missing."""
     if _compiled is None:  # pragma: no cover
         raise RuntimeError("numba is not installed")
+    ensure_compiled()
     min_n, max_n = ngram_range
     return _compiled(
         ranks.astype(np.uint64, copy=False),
@@ -354,6 +357,7 @@ def minhash(values: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Compiled :func:`_minhash` (uint64 values and multipliers); raises RuntimeError where numba is missing."""
     if _minhash_compiled is None:  # pragma: no cover
         raise RuntimeError("numba is not installed")
+    ensure_compiled()
     return _minhash_compiled(values, a, b)
 
 
@@ -361,5 +365,44 @@ def shingle_minhash(codes: np.ndarray, *, size: int, mix: int, p: int, a: np.nda
     """Compiled :func:`_shingle_minhash`; raises RuntimeError where numba is missing."""
     if _shingle_minhash_compiled is None:  # pragma: no cover
         raise RuntimeError("numba is not installed")
+    ensure_compiled()
     params = np.array([size, mix, p], dtype=np.uint64)
     return _shingle_minhash_compiled(codes, params, a, b)
+
+
+_READY: list[bool] = []
+
+
+def ensure_compiled() -> None:
+    """Compile (or load from the cache) every kernel now, with Ctrl-C held until done.
+
+    numba compiles through LLVM callbacks made with ctypes, and ctypes prints
+    and drops an exception raised inside a callback: a Ctrl-C (or the
+    KeyboardInterrupt ``framing`` raises on SIGTERM) arriving while a kernel
+    compiles would be lost and the run would go on. So SIGINT and SIGTERM are
+    only noted while the kernels are built, and raised again as soon as they are.
+    Scoring calls this before it forks its workers, so that no worker compiles.
+    """
+    if _READY or _compiled is None:
+        return
+    held: list[int] = []
+    previous: dict[int, Any] = {}
+    if threading.current_thread() is threading.main_thread():  # only it may set handlers
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            previous[signum] = signal.signal(signum, lambda number, frame: held.append(number))
+    try:
+        ranks = np.array([1, 0, 2], dtype=np.uint64)
+        space = np.array([False, True, False])
+        starts = np.array([0, 3], dtype=np.int64)
+        keys = np.zeros(4, dtype=np.uint64)
+        cols = np.full(4, -1, dtype=np.int32)
+        _compiled(ranks, space, starts, 1, 2, 2, 5, keys, cols, 62, 1)
+        a = np.ones(2, dtype=np.uint64)
+        _minhash_compiled(a, a, a)
+        _shingle_minhash_compiled(np.array([97, 32, 98], dtype=np.uint32), np.array([5, 3, 7], dtype=np.uint64), a, a)
+        _READY.append(True)
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        if held:
+            signal.raise_signal(held[0])  # now handled as it would have been

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from . import kernels
 from .atomic import atomic_write, check_writable
 from .corpus import Article, OnError, OnWarning, read_articles
 from .dedupe import WINDOW, NearDuplicates, signature
@@ -361,8 +362,10 @@ def score(
         raise InputError(f"--jobs must be at least 1, not {jobs}")
     with contextlib.ExitStack() as stack:
         run.open(stack)
-        # Build the model's lazily made lookup tables here, before workers fork:
-        # forked workers then share those pages instead of each making its own.
+        # Build the model's lazily made lookup tables and the compiled kernels here,
+        # before workers fork: forked workers then share those pages instead of each
+        # making its own, and none compiles (where a Ctrl-C could be lost).
+        kernels.ensure_compiled()
         fm.predict_proba(["warm-up"])
         results = ordered_map(
             _score_for_writing,

@@ -99,3 +99,25 @@ def test_features_numpy_fallback_is_used_without_numba(monkeypatch: Any) -> None
     assert fast.transform(TEXTS).nnz > 0
     assert dedupe.signature(TEXTS[0]).shape == (96,)
     assert features._space_table()[ord("\u3000")] and not features._space_table()[ord("a")]
+
+
+def test_ensure_compiled_holds_sigint_and_delivers_it_after() -> None:
+    # A Ctrl-C during compiling would be dropped inside numba's ctypes callbacks;
+    # held, it arrives as soon as the kernels are built.
+    import os
+    import signal
+
+    real = kernels._compiled
+
+    def compile_with_a_signal(*args: Any) -> Any:
+        os.kill(os.getpid(), signal.SIGINT)  # arrives while the kernels are being built
+        return real(*args)
+
+    kernels._READY.clear()
+    kernels._compiled = compile_with_a_signal
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            kernels.ensure_compiled()
+    finally:
+        kernels._compiled = real
+    assert kernels._READY == [True]  # built before the held signal was delivered
