@@ -339,15 +339,15 @@ def char_wb_counts(
     ensure_compiled()
     min_n, max_n = ngram_range
     return _compiled(
-        ranks.astype(np.uint64, copy=False),
-        space.astype(np.bool_, copy=False),
-        doc_starts.astype(np.int64, copy=False),
+        _plain(ranks, np.uint64),
+        _plain(space, np.bool_),
+        _plain(doc_starts, np.int64),
         int(pad),
         int(bits),
         int(min_n),
         int(max_n),
-        table_keys,
-        table_cols,
+        _plain(table_keys, np.uint64),
+        _plain(table_cols, np.int32),
         int(shift),
         int(n_cols),
     )
@@ -358,7 +358,7 @@ def minhash(values: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     if _minhash_compiled is None:  # pragma: no cover
         raise RuntimeError("numba is not installed")
     ensure_compiled()
-    return _minhash_compiled(values, a, b)
+    return _minhash_compiled(_plain(values, np.uint64), _plain(a, np.uint64), _plain(b, np.uint64))
 
 
 def shingle_minhash(codes: np.ndarray, *, size: int, mix: int, p: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -367,7 +367,7 @@ def shingle_minhash(codes: np.ndarray, *, size: int, mix: int, p: int, a: np.nda
         raise RuntimeError("numba is not installed")
     ensure_compiled()
     params = np.array([size, mix, p], dtype=np.uint64)
-    return _shingle_minhash_compiled(codes, params, a, b)
+    return _shingle_minhash_compiled(_plain(codes, np.uint32), params, a, b)
 
 
 _READY: list[bool] = []
@@ -406,3 +406,10 @@ def ensure_compiled() -> None:
             signal.signal(signum, handler)
         if held:
             signal.raise_signal(held[0])  # now handled as it would have been
+
+
+def _plain(array: np.ndarray, dtype: Any) -> np.ndarray:
+    # numba compiles once per argument type, and a read-only array (np.frombuffer's)
+    # is another type: every call gets writable C-contiguous arrays of one dtype, the
+    # types ensure_compiled builds, so nothing compiles later (in a worker, say).
+    return np.require(array, dtype=dtype, requirements=["C", "W"])

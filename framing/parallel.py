@@ -43,6 +43,9 @@ def _start_worker(initializer: Callable[..., None] | None, initargs: tuple[Any, 
     # Ctrl-C goes to the whole process group: the main process handles it
     # (removing unfinished outputs); workers are stopped by it, not by the signal.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # A worker is stopped with SIGTERM (see _stop_workers): it ends quietly, not through
+    # a handler the main process installed (framing's turns it into KeyboardInterrupt).
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     if initializer is not None:
         initializer(*initargs)
 

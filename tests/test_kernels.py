@@ -121,3 +121,16 @@ def test_ensure_compiled_holds_sigint_and_delivers_it_after() -> None:
     finally:
         kernels._compiled = real
     assert kernels._READY == [True]  # built before the held signal was delivered
+
+
+def test_real_calls_use_the_types_ensure_compiled_built() -> None:
+    # Scoring builds the kernels before forking; a call with other argument types (a
+    # read-only array, say) would compile again in every worker.
+    kernels.ensure_compiled()
+    before = {k: len(k.signatures) for k in (kernels._compiled, kernels._shingle_minhash_compiled)}
+    fast = CharNgramVectorizer(analyzer="char_wb", ngram_range=(2, 5), min_df=1).fit(TEXTS)
+    fast.transform(TEXTS + EDGE)
+    dedupe.signature(TEXTS[0])
+    dedupe.signature(TEXTS[:3])
+    kernels.minhash(dedupe.shingles(TEXTS[0]), dedupe._A, dedupe._B)
+    assert {k: len(k.signatures) for k in before} == before
