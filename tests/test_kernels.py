@@ -115,11 +115,14 @@ def test_ensure_compiled_holds_sigint_and_delivers_it_after() -> None:
 
     kernels._READY.clear()
     kernels._compiled = compile_with_a_signal
+    # Python's own Ctrl-C handler, whatever this run inherited (a background job ignores SIGINT).
+    inherited = signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         with pytest.raises(KeyboardInterrupt):
             kernels.ensure_compiled()
     finally:
         kernels._compiled = real
+        signal.signal(signal.SIGINT, inherited)
     assert kernels._READY == [True]  # built before the held signal was delivered
 
 

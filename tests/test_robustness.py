@@ -453,7 +453,10 @@ def test_sigint_in_the_middle_of_a_long_score(tmp_path: Path, model_file: Path, 
     command = [sys.executable, "-c", "from framing.cli import run; run()", "score", str(big), "--model",
                str(model_file), "--out", str(out_dir / "s.jsonl"), "--passages", str(out_dir / "p.jsonl")]
     env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "200"}
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    # A shell starts background jobs with SIGINT ignored, and the child would inherit
+    # that (a test run launched with "&"): give it the default disposition, as a terminal does.
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 90
     while not writing_started(out_dir):
         assert process.poll() is None, process.communicate()
