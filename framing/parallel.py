@@ -43,8 +43,8 @@ def _start_worker(initializer: Callable[..., None] | None, initargs: tuple[Any, 
     # Ctrl-C goes to the whole process group: the main process handles it
     # (removing unfinished outputs); workers are stopped by it, not by the signal.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    # A worker is stopped with SIGTERM (see _stop_workers): it ends quietly, not through
-    # a handler the main process installed (framing's turns it into KeyboardInterrupt).
+    # A worker told to stop with SIGTERM ends quietly, not through a handler the main
+    # process installed (framing's turns SIGTERM into KeyboardInterrupt).
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     if initializer is not None:
         initializer(*initargs)
@@ -107,22 +107,12 @@ def ordered_map(
         raise WorkerError(
             f"a {what} process died (killed, or out of memory); run again with fewer --jobs"
         ) from None
-    except BaseException:
-        # Ctrl-C, an error, or the caller stopped early: nothing more is wanted from
-        # the workers, so stop them now rather than wait for the items they hold
-        # (a worker still loading or compiling its code can take seconds to get there).
-        _stop_workers(executor)
-        raise
     finally:
+        # On an error or Ctrl-C: drop queued work, let running items finish, end the workers.
+        # (Not killing them: a worker killed while sending a result leaves a partial message
+        # that the pool's reader thread waits on for ever. Nothing compiles in a worker, so
+        # running items finish within a chunk's time.)
         executor.shutdown(wait=True, cancel_futures=True)
-
-
-def _stop_workers(executor: ProcessPoolExecutor) -> None:
-    # ``_processes`` is the pool's own table of its worker processes (CPython 3.8+).
-    processes = getattr(executor, "_processes", None) or {}
-    for process in list(processes.values()):
-        if process.is_alive():
-            process.terminate()
 
 
 def keep_freed_memory() -> None:
