@@ -413,10 +413,7 @@ class CharNgramVectorizer(_CompactPickle, TfidfVectorizer):
             return sparse.csr_matrix((0, n_cols), dtype=np.float64)
         # Each word padded as " w ", words separated by _SEP: an n-gram window
         # holding _SEP crosses a word boundary and is dropped.
-        text = " " + f" {_SEP} ".join(words) + f" {_SEP}"
-        lengths = np.fromiter(map(len, words), dtype=np.int64, count=len(words)) + 3
-        codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
-        row_of = np.repeat(np.arange(len(words), dtype=np.int32), lengths)
+        codes, row_of = _padded_words(words)
         ranks = lookup.ranks(codes)
         pairs = []
         for _n, at, keys in _windows(codes, ranks, bits=lookup.bits, min_n=min_n, max_n=max_n):
@@ -477,6 +474,17 @@ def _space_table() -> np.ndarray:
         table[[c for c in range(0x3001) if chr(c).isspace()]] = True
         _SPACE = table
     return _SPACE
+
+
+def _padded_words(words: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Code points of the words, each padded as ``" w "`` and followed by ``_SEP``, and each one's word index.
+
+    A window holding ``_SEP`` crosses a word boundary, so no n-gram spans two words.
+    """
+    text = " " + f" {_SEP} ".join(words) + f" {_SEP}"
+    lengths = np.fromiter(map(len, words), dtype=np.int64, count=len(words)) + 3
+    codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    return codes, np.repeat(np.arange(len(words), dtype=np.int64), lengths)
 
 
 def _word_counts(docs: list[str]) -> tuple[sparse.csr_matrix, list[str]]:
@@ -567,9 +575,7 @@ def _all_ngrams(words: list[str], *, ngram_range: tuple[int, int]) -> tuple[list
     min_n, max_n = ngram_range
     if not words:
         return None
-    text = " " + f" {_SEP} ".join(words) + f" {_SEP}"
-    lengths = np.fromiter(map(len, words), dtype=np.int64, count=len(words)) + 3
-    codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    codes, row_of = _padded_words(words)
     is_sep = codes == ord(_SEP)
     alphabet = np.unique(codes[~is_sep])
     bits = max(int(alphabet.size).bit_length(), 1)
@@ -577,7 +583,6 @@ def _all_ngrams(words: list[str], *, ngram_range: tuple[int, int]) -> tuple[list
         return None
     ranks = np.searchsorted(alphabet, codes).astype(np.uint64) + np.uint64(1)
     ranks[is_sep] = 0
-    row_of = np.repeat(np.arange(len(words), dtype=np.int64), lengths)
     rows: list[np.ndarray] = []
     keys: list[np.ndarray] = []
     for n, at, packed in _windows(codes, ranks, bits=bits, min_n=min_n, max_n=max_n):
