@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -19,27 +21,37 @@ from .test_features import EDGE, TEXTS, assert_same, unicode_text
 pytestmark = pytest.mark.skipif(not kernels.AVAILABLE, reason="numba is not installed")
 
 
-def both_paths(vectorizer: CharNgramVectorizer, docs: list[str], monkeypatch: Any) -> tuple[Any, Any]:
+@contextmanager
+def numpy_only() -> Iterator[None]:
+    """The numpy code instead of the kernels (a context manager: hypothesis tests take no monkeypatch)."""
+    kernels_on = kernels.AVAILABLE
+    kernels.AVAILABLE = False
+    try:
+        yield
+    finally:
+        kernels.AVAILABLE = kernels_on
+
+
+def both_paths(vectorizer: CharNgramVectorizer, docs: list[str]) -> tuple[Any, Any]:
     compiled = vectorizer.transform(docs)
-    with monkeypatch.context() as patch:
-        patch.setattr(kernels, "AVAILABLE", False)
+    with numpy_only():
         plain = vectorizer.transform(docs)
     return compiled, plain
 
 
 @pytest.mark.parametrize("ngram_range", [(2, 5), (1, 3), (4, 6), (3, 3)])
-def test_char_counts_equal_numpy_and_scikit_learn(ngram_range: tuple[int, int], monkeypatch: Any) -> None:
+def test_char_counts_equal_numpy_and_scikit_learn(ngram_range: tuple[int, int]) -> None:
     kw: dict[str, Any] = dict(analyzer="char_wb", preprocessor=normalize, ngram_range=ngram_range, min_df=1)
     fast = CharNgramVectorizer(**kw).fit(TEXTS)
     sk = TfidfVectorizer(**kw).fit(TEXTS)
     docs = TEXTS + EDGE + ["oil oil oil " * 50, "a " * 30]
-    compiled, plain = both_paths(fast, docs, monkeypatch)
+    compiled, plain = both_paths(fast, docs)
     assert compiled.has_sorted_indices
     assert_same(compiled, plain)
     assert_same(compiled, sk.transform(docs))
 
 
-def test_repeated_words_count_every_time(monkeypatch: Any) -> None:
+def test_repeated_words_count_every_time() -> None:
     fast = CharNgramVectorizer(analyzer="char_wb", ngram_range=(2, 3), use_idf=False, norm=None).fit(["oil gas"])
     X = fast.transform(["oil oil gas oil", "gas"])
     assert X[0, fast.vocabulary_[" oi"]] == 3
@@ -52,12 +64,8 @@ def test_repeated_words_count_every_time(monkeypatch: Any) -> None:
 def test_char_counts_equal_numpy_on_random_text(docs: list[str], ngram: tuple[int, int]) -> None:
     fast = CharNgramVectorizer(analyzer="char_wb", ngram_range=ngram, min_df=1).fit(TEXTS[:4] + docs[:2])
     compiled = fast.transform(docs)
-    kernels_on = kernels.AVAILABLE
-    try:
-        kernels.AVAILABLE = False
+    with numpy_only():
         plain = fast.transform(docs)
-    finally:
-        kernels.AVAILABLE = kernels_on
     assert_same(compiled, plain)
 
 
@@ -65,12 +73,8 @@ def test_char_counts_equal_numpy_on_random_text(docs: list[str], ngram: tuple[in
 @given(text=st.one_of(unicode_text, st.lists(unicode_text, max_size=5)))
 def test_signature_equals_numpy_on_random_text(text: Any) -> None:
     compiled = dedupe.signature(text)
-    kernels_on = kernels.AVAILABLE
-    try:
-        kernels.AVAILABLE = False
+    with numpy_only():
         plain = dedupe.signature(text)
-    finally:
-        kernels.AVAILABLE = kernels_on
     assert compiled.dtype == plain.dtype == np.uint32
     assert compiled.shape == plain.shape
     assert (compiled == plain).all()
