@@ -31,7 +31,7 @@ from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from . import kernels
-from .text import _STOP, StemAnalyzer, _tokens, stem
+from .text import _STOP, StemAnalyzer, stem, tokens_of
 
 __all__ = ["CharNgramVectorizer", "WordNgramVectorizer"]
 
@@ -527,7 +527,7 @@ def _stem_ngrams(
     error) or a stem holds a space (a bigram's string would be ambiguous).
     """
     low, high = analyzer.ngram_range
-    tokens = [_tokens(doc) for doc in docs]  # the analyzer's own tokenisation
+    tokens = tokens_of(docs)  # the analyzer's own tokenisation, for the whole batch at once
     lengths = np.fromiter(map(len, tokens), dtype=np.int64, count=len(tokens))
     flat = list(chain.from_iterable(tokens))
     index = {word: i for i, word in enumerate(dict.fromkeys(flat))}
@@ -700,7 +700,7 @@ class WordNgramVectorizer(_CompactPickle, TfidfVectorizer):
         """Count matrix of decoded documents, as the ``StemAnalyzer`` would count them."""
         analyzer: StemAnalyzer = self.analyzer
         low, high = analyzer.ngram_range
-        tokens = list(map(_tokens, docs))  # the analyzer's own (cached) tokenisation
+        tokens = tokens_of(docs)  # the analyzer's own tokenisation, for the whole batch at once
         lengths = np.fromiter(map(len, tokens), dtype=np.int64, count=len(tokens))
         codes = np.fromiter(
             map(lookup.words.__getitem__, chain.from_iterable(tokens)), dtype=np.int64, count=int(lengths.sum())

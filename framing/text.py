@@ -13,12 +13,13 @@ import sys
 import types
 import unicodedata
 from functools import lru_cache
-from itertools import pairwise
+from collections.abc import Sequence
+from itertools import islice, pairwise
 from typing import Any
 
 import numpy as np
 
-__all__ = ["detect_language", "normalize", "tokenize", "stem", "StemAnalyzer", "LANGUAGES"]
+__all__ = ["detect_language", "normalize", "tokenize", "tokens_of", "stem", "StemAnalyzer", "LANGUAGES"]
 
 LANGUAGES = ("en", "ru")
 
@@ -158,15 +159,82 @@ def tokenize(text: str) -> list[str]:
     return list(_tokens(text))
 
 
-@lru_cache(maxsize=2048)
+# Token tuples of the most recent texts. Scoring tokenizes each passage for its
+# word features (a whole batch at once, through tokens_of) and again for its
+# near-duplicate shingles (one passage at a time, through tokenize), so both ways
+# share this. Oldest first; the oldest quarter goes when it is full.
+_RECENT_TOKENS: dict[str, tuple[str, ...]] = {}
+_RECENT_MAX = 4096
+
+
+def _remember(text: str, tokens: tuple[str, ...]) -> None:
+    if len(_RECENT_TOKENS) >= _RECENT_MAX:
+        for old in list(islice(_RECENT_TOKENS, _RECENT_MAX // 4)):
+            del _RECENT_TOKENS[old]
+    _RECENT_TOKENS[text] = tokens
+
+
 def _tokens(text: str) -> tuple[str, ...]:
-    # Cached for the most recent texts (a chunk's passages): scoring tokenizes each
-    # passage for its word features and again for near-duplicate shingles.
-    # Words are the runs of letters (str.isalpha) of the folded text: digits and
-    # underscores split words, and hyphenated words are split into their parts so
-    # "multi-vector" and "multi vector" share features. One
-    # translate and split does it in C, several times faster than a regex here.
-    return tuple(_fold(text).translate(_LETTERS).split())
+    tokens = _RECENT_TOKENS.get(text)
+    if tokens is None:
+        # Words are the runs of letters (str.isalpha) of the folded text: digits and
+        # underscores split words, and hyphenated words are split into their parts so
+        # "multi-vector" and "multi vector" share features.
+        tokens = tuple(_fold(text).translate(_LETTERS).split())
+        _remember(text, tokens)
+    return tokens
+
+
+def tokens_of(texts: Sequence[str]) -> list[tuple[str, ...]]:
+    """The tokens of each text, as :func:`tokenize` gives them, found for a whole batch at once.
+
+    ``str.translate`` with a lazily filled table costs about 200 ns a character
+    (a Python-level mapping lookup each); here one numpy pass over the batch's
+    code points marks the letters and only the words themselves are sliced out
+    in Python, several times faster on passages of a few hundred words.
+
+    Examples
+    --------
+    >>> tokens_of(["Multi-vector policy, 2022", "Всё-таки"])
+    [('multi', 'vector', 'policy'), ('все', 'таки')]
+    """
+    found = [_RECENT_TOKENS.get(text) for text in texts]
+    todo = list(dict.fromkeys(text for text, tokens in zip(texts, found) if tokens is None))
+    if not todo:
+        return found  # type: ignore[return-value]
+    new = dict(zip(todo, _letter_runs([_fold(text) for text in todo])))
+    for text, tokens in new.items():  # a batch larger than the memory pushes out its own first texts
+        _remember(text, tokens)
+    return [tokens if tokens is not None else new[text] for text, tokens in zip(texts, found)]
+
+
+_ALPHA: np.ndarray | None = None
+
+
+def _alpha_table() -> np.ndarray:
+    """``chr(c).isalpha()`` for every code point of the Basic Multilingual Plane."""
+    global _ALPHA
+    if _ALPHA is None:
+        _ALPHA = np.array([chr(c).isalpha() for c in range(0x10000)], dtype=np.int8)
+    return _ALPHA
+
+
+def _letter_runs(texts: list[str]) -> list[tuple[str, ...]]:
+    """The maximal runs of letters of each text (texts already folded)."""
+    joined = "\x00".join(texts)  # no letter: no run crosses from one text to the next
+    codes = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    astral = np.flatnonzero(codes > 0xFFFF)
+    alpha = _alpha_table()[np.minimum(codes, 0xFFFF)]
+    if astral.size:
+        alpha[astral] = [chr(c).isalpha() for c in codes[astral].tolist()]
+    edges = np.flatnonzero(np.diff(alpha, prepend=np.int8(0), append=np.int8(0)))
+    starts, ends = edges[0::2], edges[1::2]
+    words = list(map(joined.__getitem__, map(slice, starts.tolist(), ends.tolist())))
+    # A text's words are those starting between its first character and the next text's.
+    offsets = np.zeros(len(texts), dtype=np.int64)
+    np.cumsum([len(text) + 1 for text in texts[:-1]], out=offsets[1:])
+    bounds = np.searchsorted(starts, offsets).tolist() + [len(words)]
+    return [tuple(words[a:b]) for a, b in zip(bounds[:-1], bounds[1:])]
 
 
 @lru_cache(maxsize=500_000)

@@ -9,7 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from framing.text import StemAnalyzer, detect_language, normalize, stem, tokenize
+import framing.text as text_module
+from framing.text import StemAnalyzer, detect_language, normalize, stem, tokenize, tokens_of
 
 
 @pytest.mark.parametrize(
@@ -169,3 +170,30 @@ def _tokenize_by_regex(text: str) -> list[str]:
 def test_tokenize_is_the_runs_of_letters(text):
     assert tokenize(text) == _tokenize_by_regex(text)
     assert normalize(text) == " ".join(normalize(text).split())
+
+
+def test_tokens_of_a_batch_are_each_texts_tokens() -> None:
+    texts = ["Multi-vector policy, 2022", "", "Всё-таки ЁЖ", "x² ¼cup", "Multi-vector policy, 2022", "𝐀𝐁 word"]
+    assert tokens_of(texts) == [tuple(tokenize(t)) for t in texts]
+    assert tokens_of([]) == []
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.text(alphabet=st.characters(codec="utf-8") | st.sampled_from("Ёё’'-_²Ⅻ¼ \t\n\x00\u00a0ЀJ\u030c𝐀"), max_size=40),
+        max_size=6,
+    )
+)
+def test_tokens_of_agrees_with_the_regex_definition(texts):
+    # The batch pass (numpy over the joined code points) must cut exactly the words the
+    # one-text definition cuts, with no word running across two texts.
+    text_module._RECENT_TOKENS.clear()  # compute afresh, not from what tokenize remembered
+    assert tokens_of(texts) == [tuple(_tokenize_by_regex(t)) for t in texts]
+
+
+def test_tokens_of_a_batch_larger_than_the_memory_of_recent_texts() -> None:
+    texts = [f"word{i} text number {i}" for i in range(text_module._RECENT_MAX + 10)]
+    got = tokens_of(texts)
+    assert got[0] == ("word", "text", "number") and len(got) == len(texts)
+    assert len(text_module._RECENT_TOKENS) <= text_module._RECENT_MAX
