@@ -84,6 +84,11 @@ class ModelConfig:
     # "frame": each frame's own threshold, chosen for that frame's F1.
     threshold_mode: str = "shared"
     max_iter: int = 2000
+    # liblinear's stopping tolerance. scikit-learn's default, 1e-4, takes about 18 passes
+    # over the data on 10,000 passages where 1e-3 takes 14 (training 58 s -> 44 s) and moves
+    # decision values by about 1e-4; the SemEval CV figures stay the same to four places.
+    # (liblinear's own default for this solver is 0.1.)
+    tol: float = 1e-3
     # Opt-in cue-lexicon features: (frame, cue phrases in any language) pairs, e.g.
     # framing.cues.cues_from_codebook(book); None (the default) adds none.
     cues: tuple[tuple[str, tuple[str, ...]], ...] | None = None
@@ -135,6 +140,7 @@ def _fit_one(X: Any, y: np.ndarray, config: ModelConfig, random_state: int) -> A
         solver="liblinear",
         dual=True,  # far more features than samples: the dual problem is smaller
         max_iter=config.max_iter,
+        tol=config.tol,
         # Seeds liblinear's process-wide RNG afresh for each fit, so a fit's result
         # does not depend on which process made it or what it fitted before.
         random_state=random_state,

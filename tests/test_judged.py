@@ -107,7 +107,7 @@ def test_frame_added_to_the_codebook_is_not_learnt_from_older_passages(energy: d
     y_new = np.array(["energy" in p.frames for p in new], dtype=np.int8)
     alone = LogisticRegression(
         C=model.config.C, class_weight=model.config.class_weight, solver="liblinear", dual=True,
-        max_iter=model.config.max_iter, random_state=0,
+        max_iter=model.config.max_iter, tol=model.config.tol, random_state=0,
     ).fit(X_new, y_new)
     np.testing.assert_allclose(model.classifiers[j].coef_, alone.coef_)
 
