@@ -12,8 +12,8 @@ import re
 import sys
 import types
 import unicodedata
-from functools import lru_cache
 from collections.abc import Sequence
+from functools import lru_cache
 from itertools import islice, pairwise
 from typing import Any
 
@@ -233,8 +233,8 @@ def _letter_runs(texts: list[str]) -> list[tuple[str, ...]]:
     # A text's words are those starting between its first character and the next text's.
     offsets = np.zeros(len(texts), dtype=np.int64)
     np.cumsum([len(text) + 1 for text in texts[:-1]], out=offsets[1:])
-    bounds = np.searchsorted(starts, offsets).tolist() + [len(words)]
-    return [tuple(words[a:b]) for a, b in zip(bounds[:-1], bounds[1:])]
+    bounds = [*np.searchsorted(starts, offsets).tolist(), len(words)]
+    return [tuple(words[a:b]) for a, b in pairwise(bounds)]
 
 
 @lru_cache(maxsize=500_000)

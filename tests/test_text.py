@@ -178,13 +178,11 @@ def test_tokens_of_a_batch_are_each_texts_tokens() -> None:
     assert tokens_of([]) == []
 
 
+_BATCH_ALPHABET = st.characters(codec="utf-8") | st.sampled_from("Ёё’'-_²Ⅻ¼ \t\n\x00\u00a0ЀJ\u030c𝐀")
+
+
 @settings(max_examples=300, deadline=None)
-@given(
-    st.lists(
-        st.text(alphabet=st.characters(codec="utf-8") | st.sampled_from("Ёё’'-_²Ⅻ¼ \t\n\x00\u00a0ЀJ\u030c𝐀"), max_size=40),
-        max_size=6,
-    )
-)
+@given(st.lists(st.text(alphabet=_BATCH_ALPHABET, max_size=40), max_size=6))
 def test_tokens_of_agrees_with_the_regex_definition(texts):
     # The batch pass (numpy over the joined code points) must cut exactly the words the
     # one-text definition cuts, with no word running across two texts.
