@@ -44,6 +44,7 @@ __all__ = [
     "read_card",
     "card_path",
     "build_vectorizer",
+    "fit_features",
     "tune_thresholds",
     "fit_calibration",
     "apply_calibration",
@@ -632,6 +633,54 @@ def _out_of_fold(
     return _fit_all(X, Y, groups, config, random_state, judged, final=False, jobs=jobs)[0]
 
 
+# Below this many characters of training text the feature blocks are fitted in this
+# process by default: starting a worker and sending a block's matrix back cost more.
+_PARALLEL_MIN_CHARS = 2_000_000
+_BLOCK_RUN: dict[str, Any] = {}
+
+
+def _set_block_run(union: FeatureUnion | None, texts: Sequence[str] | None) -> None:
+    _BLOCK_RUN.clear()
+    if union is not None:
+        _BLOCK_RUN.update(union=union, texts=texts)
+
+
+def _fit_block(i: int) -> tuple[Any, Any]:
+    block = _BLOCK_RUN["union"].transformer_list[i][1]
+    return block, sparse.csr_matrix(block.fit_transform(_BLOCK_RUN["texts"]))
+
+
+def fit_features(union: FeatureUnion, texts: Sequence[str], *, jobs: int | None = None) -> sparse.csr_matrix:
+    """Fit the feature blocks of ``union`` on ``texts``: the matrix ``union.fit_transform`` gives, as CSR.
+
+    With ``jobs`` above 1 (``None``: all cores for a large input), each block
+    (word n-grams, character n-grams, ...) is fitted in its own forked process
+    and the fitted blocks replace those of ``union``; the matrix and the fitted
+    blocks are the same as fitting them one after the other here.
+    """
+    blocks = union.transformer_list
+    if jobs is None:
+        jobs = available_cores() if sum(map(len, texts)) >= _PARALLEL_MIN_CHARS else 1
+    if jobs <= 1 or len(blocks) < 2 or union.transformer_weights:
+        return sparse.csr_matrix(union.fit_transform(texts))
+    try:
+        fitted = list(
+            ordered_map(
+                _fit_block,
+                range(len(blocks)),
+                jobs=min(jobs, len(blocks)),
+                initializer=_set_block_run,
+                initargs=(union, texts),
+                in_flight=len(blocks),
+                what="feature fitting",
+            )
+        )
+    finally:
+        _set_block_run(None, None)
+    union.transformer_list = [(name, block) for (name, _), (block, _) in zip(blocks, fitted)]
+    return sparse.hstack([X for _, X in fitted], format="csr")
+
+
 def train(
     passages: Sequence[LabelledPassage],
     *,
@@ -728,7 +777,7 @@ def train(
     texts = [p.text for p in passages] + [p.text for p in extra]
     groups = cv_groups(passages, unit)
     vectorizer = build_vectorizer(config)
-    X = sparse.csr_matrix(vectorizer.fit_transform(texts))
+    X = fit_features(vectorizer, texts, jobs=jobs)
     # Canonical (sorted) indices once, here: LogisticRegression's liblinear path
     # calls X.max(), which would otherwise sort every fold's copy of the rows.
     X.sum_duplicates()

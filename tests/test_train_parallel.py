@@ -125,3 +125,34 @@ def test_jobs_below_one_is_refused() -> None:
 def test_the_feature_matrix_is_not_left_behind_after_training() -> None:
     train(make_passages(), frames=list(FRAMES), random_state=0, jobs=1)
     assert model_module._RUN == {} and model_module._FOLD_ROWS == {}
+
+
+@needs_fork
+@pytest.mark.parametrize("with_cues", [False, True])
+def test_feature_blocks_fitted_in_workers_equal_those_fitted_here(with_cues: bool) -> None:
+    from framing.model import build_vectorizer, fit_features
+
+    cues = (("economy", ("sanctions", "санкции")), ("security", ("troops", "войска"))) if with_cues else None
+    config = ModelConfig(cues=cues)
+    texts = [p.text for p in make_passages()]
+    here, there = build_vectorizer(config), build_vectorizer(config)
+    X_here = fit_features(here, texts, jobs=1)
+    X_there = fit_features(there, texts, jobs=2)
+    assert X_here.shape == X_there.shape and X_here.nnz > 0
+    for a, b in ((X_here, X_there), (here.transform(texts[:5]), there.transform(texts[:5]))):
+        a, b = a.tocsr(), b.tocsr()
+        assert np.array_equal(a.indptr, b.indptr)
+        assert np.array_equal(a.indices, b.indices)
+        assert np.array_equal(a.data, b.data)  # the same bits, not approximately
+    assert [name for name, _ in here.transformer_list] == [name for name, _ in there.transformer_list]
+    for (_, a), (_, b) in zip(here.transformer_list, there.transformer_list):
+        assert getattr(a, "vocabulary_", None) == getattr(b, "vocabulary_", None)
+
+
+def test_feature_fitting_runs_in_this_process_for_small_text(monkeypatch: pytest.MonkeyPatch) -> None:
+    from framing.model import build_vectorizer, fit_features
+
+    calls: list[int] = []
+    monkeypatch.setattr(model_module, "_fit_block", lambda i: calls.append(i))
+    X = fit_features(build_vectorizer(ModelConfig()), [p.text for p in make_passages()], jobs=None)
+    assert X.shape[0] == len(make_passages()) and calls == []  # small: fitted in this process
