@@ -202,6 +202,25 @@ def test_char_matrix_equals_scikit_learn_on_random_text(docs: list[str], ngram: 
     assert_same(fast.transform(docs), sk.transform(docs))
 
 
+@given(docs=st.lists(unicode_text, min_size=1, max_size=6))
+def test_model_char_block_skipping_white_space_folding_equals_scikit_learn(docs: list[str]) -> None:
+    # The model's preprocessor offers a cheaper same_words (no white-space folding);
+    # scikit-learn, calling the preprocessor itself, folds: the matrices must not differ.
+    from framing import kernels
+    from framing.model import _char_preprocessor
+
+    corpus = TEXTS[:4] + docs + EDGE
+    sk, fast = char_pair(corpus, preprocessor=_char_preprocessor, ngram_range=(2, 5), min_df=1, sublinear_tf=True)
+    assert fast.vocabulary_ == sk.vocabulary_
+    assert (fast.idf_ == sk.idf_).all()
+    assert_same(fast.transform(docs + EDGE), sk.transform(docs + EDGE))
+    kernels_on, kernels.AVAILABLE = kernels.AVAILABLE, False  # the numpy counting too
+    try:
+        assert_same(fast.transform(docs + EDGE), sk.transform(docs + EDGE))
+    finally:
+        kernels.AVAILABLE = kernels_on
+
+
 @given(docs=st.lists(unicode_text, min_size=1, max_size=8), ngram=st.sampled_from([(2, 5), (1, 3), (4, 5)]))
 def test_numpy_fit_counts_every_ngram_as_scikit_learn(docs: list[str], ngram: tuple[int, int]) -> None:
     # The numpy fit's (document x n-gram) counts against scikit-learn's analyzer, n-gram by n-gram.

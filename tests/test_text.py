@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import framing.text as text_module
-from framing.text import StemAnalyzer, detect_language, normalize, stem, tokenize, tokens_of
+from framing.text import StemAnalyzer, detect_language, fold_words, normalize, stem, tokenize, tokens_of
 
 
 @pytest.mark.parametrize(
@@ -195,3 +195,8 @@ def test_tokens_of_a_batch_larger_than_the_memory_of_recent_texts() -> None:
     got = tokens_of(texts)
     assert got[0] == ("word", "text", "number") and len(got) == len(texts)
     assert len(text_module._RECENT_TOKENS) <= text_module._RECENT_MAX
+
+
+@given(st.text(alphabet=_BATCH_ALPHABET))
+def test_fold_words_gives_the_words_of_normalize(text: str) -> None:
+    assert fold_words(text).split() == normalize(text).split()
