@@ -237,7 +237,10 @@ def _paragraphs(text: str) -> list[str]:
         if current:
             out.append(current)
     # split/join folds the same (Unicode) white space as re's \s+, several times faster.
-    return [" ".join(p.split()) for p in out]
+    # Most paragraphs need none: printable text holds no white space but the ASCII
+    # space (every other white-space character is in a Separator or Other category),
+    # and the lines were stripped, so without a double space it is folded already.
+    return [p if p.isprintable() and "  " not in p else " ".join(p.split()) for p in out]
 
 
 def split_passages(text: str, *, min_words: int = MIN_WORDS) -> list[str]:

@@ -239,3 +239,18 @@ def test_paragraphs_are_folded_so_spaces_count_words(text: str) -> None:
     for paragraph in _paragraphs(text):
         assert paragraph and paragraph == " ".join(paragraph.split())
         assert _folded_words(paragraph) == _words(paragraph)
+
+
+@given(
+    st.text(
+        alphabet=st.characters(codec="utf-8")
+        | st.sampled_from(" \t\n\r\x0b\x0c\x1c\x1f\x85\xa0\xad\u1680\u2000\u200b\u2028\u2029\u202f\u3000\ufeff"),
+        max_size=200,
+    )
+)
+def test_paragraphs_are_folded_whatever_the_characters(text: str) -> None:
+    # Paragraphs that look folded already (printable, no double space) skip the folding.
+    from framing.passages import _paragraphs
+
+    for paragraph in _paragraphs(text):
+        assert paragraph == " ".join(paragraph.split())
