@@ -409,7 +409,8 @@ class CharNgramVectorizer(_CompactPickle, TfidfVectorizer):
                 shift=int(lookup.shift),
                 n_cols=n_cols,
             )
-            return sparse.csr_matrix((counts.astype(self.dtype), indices, indptr), shape=(len(docs), n_cols))
+            # The kernel's arrays are views of larger buffers: copy them (the astype) to free those.
+            return sparse.csr_matrix((counts.astype(self.dtype), indices.copy(), indptr), shape=(len(docs), n_cols))
         W, words = _word_counts(docs)
         return _product(W, self._count_words(words, lookup), self.dtype)
 

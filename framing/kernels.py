@@ -78,13 +78,15 @@ def _char_wb_counts(
     n_docs = doc_starts.size - 1
     size = ranks.size
     # 1. Tokens, and a distinct-word id for each (open addressing on a hash of the ranks).
-    slots = 16
-    while slots < 2 * (size // 2 + 2):
-        slots *= 2
+    # The table starts small and doubles when half full: sized for every possible
+    # word up front it was tens of MB for a batch of articles (filling it, and
+    # probing it with cache misses, cost more than the words it held).
+    slots = 1024
     mask = np.uint64(slots - 1)
     slot_word = np.full(slots, -1, dtype=np.int64)
     word_start = np.empty(size // 2 + 2, dtype=np.int64)  # first occurrence of each distinct word
     word_length = np.empty(size // 2 + 2, dtype=np.int64)
+    word_hash = np.empty(size // 2 + 2, dtype=np.uint64)
     token_word = np.empty(size // 2 + 2, dtype=np.int64)
     doc_tokens = np.zeros(n_docs + 1, dtype=np.int64)
     n_words = 0
@@ -103,7 +105,8 @@ def _char_wb_counts(
                 h = (h ^ ranks[j]) * prime
                 j += 1
             length = j - i
-            slot = np.int64(((h ^ (h >> np.uint64(29))) * np.uint64(_PHI)) & mask)
+            mixed = (h ^ (h >> np.uint64(29))) * np.uint64(_PHI)
+            slot = np.int64(mixed & mask)
             while True:
                 w = slot_word[slot]
                 if w < 0:
@@ -111,7 +114,17 @@ def _char_wb_counts(
                     slot_word[slot] = w
                     word_start[w] = i
                     word_length[w] = length
+                    word_hash[w] = mixed
                     n_words += 1
+                    if 2 * n_words > slots:  # half full: double, and place every word again
+                        slots *= 2
+                        mask = np.uint64(slots - 1)
+                        slot_word = np.full(slots, -1, dtype=np.int64)
+                        for v in range(n_words):
+                            at = np.int64(word_hash[v] & mask)
+                            while slot_word[at] >= 0:
+                                at = (at + 1) & (slots - 1)
+                            slot_word[at] = v
                     break
                 if word_length[w] == length:
                     other = word_start[w]
@@ -190,9 +203,10 @@ def _char_wb_counts(
     # over the local columns marks those hit; reading it word by word lists
     # them in column order without sorting.
     indptr = np.zeros(n_docs + 1, dtype=np.int64)
-    capacity = max(size, 1024)  # grown by doubling; most texts have fewer distinct n-grams than characters
+    # Grown by doubling; prose has about 1.7 distinct 2-5-grams per character.
+    capacity = max(2 * size, 1024)
     indices = np.empty(capacity, dtype=np.int32)
-    counts = np.empty(capacity, dtype=np.float64)
+    counts = np.empty(capacity, dtype=np.float32)  # whole numbers: exact
     scratch = np.zeros(n_local, dtype=np.int32)
     n_blocks = (n_local + 63) // 64
     bitmap = np.zeros(n_blocks + 1, dtype=np.uint64)
@@ -229,7 +243,7 @@ def _char_wb_counts(
             grown_indices = np.empty(capacity, dtype=np.int32)
             grown_indices[:out] = indices[:out]
             indices = grown_indices
-            grown_counts = np.empty(capacity, dtype=np.float64)
+            grown_counts = np.empty(capacity, dtype=np.float32)
             grown_counts[:out] = counts[:out]
             counts = grown_counts
         for block in range(n_blocks):
@@ -247,7 +261,7 @@ def _char_wb_counts(
                 out += 1
                 bits_set ^= lowest
         indptr[d + 1] = out
-    return indptr, indices[:out].copy(), counts[:out].copy()
+    return indptr, indices[:out], counts[:out]  # views: the caller copies what it keeps
 
 
 def max_word_length(word_length: np.ndarray, n_words: int) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -49,6 +50,22 @@ def test_char_counts_equal_numpy_and_scikit_learn(ngram_range: tuple[int, int]) 
     assert compiled.has_sorted_indices
     assert_same(compiled, plain)
     assert_same(compiled, sk.transform(docs))
+
+
+def test_a_batch_of_many_distinct_words_grows_the_word_table() -> None:
+    # The kernel's table of distinct words starts at 1,024 slots and doubles when half
+    # full: thousands of distinct words (some repeated across documents) must count
+    # as the numpy code and scikit-learn count them.
+    rng = random.Random(7)
+    letters = "abcdefghijklmnopqrstuvwxyzабвгдежзийклмнопрстуфхцчшщыэюя"
+    words = ["".join(rng.choice(letters) for _ in range(rng.randint(1, 9))) for _ in range(6000)]
+    docs = [" ".join(rng.choice(words) for _ in range(rng.randint(0, 400))) for _ in range(60)]
+    kw: dict[str, Any] = dict(analyzer="char_wb", ngram_range=(2, 5), min_df=1)
+    fast = CharNgramVectorizer(**kw).fit(docs[:30])
+    compiled, plain = both_paths(fast, docs)
+    assert len({w for doc in docs for w in doc.split()}) > 4000
+    assert_same(compiled, plain)
+    assert_same(compiled, TfidfVectorizer(**kw).fit(docs[:30]).transform(docs))
 
 
 def test_repeated_words_count_every_time() -> None:
