@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 from scipy import sparse
+from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
 from sklearn.pipeline import FeatureUnion
@@ -974,5 +975,18 @@ def load_model(path: str | Path) -> FrameModel:
         raise ModelError(f"{path}: not a framing model")
     model: FrameModel = payload["model"]
     model.card = card
+    _use_fast_blocks(model.vectorizer)
     return model
+
+
+def _use_fast_blocks(vectorizer: Any) -> None:
+    """Give feature blocks saved as plain ``TfidfVectorizer`` (models trained before
+    framing had its own) the fast subclasses, which transform to the same matrices.
+    """
+    for _, block in getattr(vectorizer, "transformer_list", []):
+        if type(block) is TfidfVectorizer and hasattr(block, "vocabulary_"):
+            if block.analyzer == "char_wb":
+                block.__class__ = CharNgramVectorizer
+            elif type(block.analyzer) is StemAnalyzer:
+                block.__class__ = WordNgramVectorizer
 

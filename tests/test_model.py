@@ -463,3 +463,25 @@ def test_min_frames_is_chosen_on_texts_its_threshold_was_not_tuned_on() -> None:
     assert thresholds == pytest.approx(thresholds_for(k, None))
     # Scored on the texts it was tuned on, another k wins: the splits are what decided.
     assert choose_min_frames(Y, P, thresholds_for, None)[0] != k
+
+
+def test_a_model_saved_with_plain_scikit_learn_blocks_loads_with_the_fast_ones(tmp_path: Path) -> None:
+    # Models trained by early versions hold plain TfidfVectorizer blocks, which transform
+    # an order of magnitude slower; loading gives them framing's own, with the same scores.
+    import copy
+
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from framing.features import CharNgramVectorizer, WordNgramVectorizer
+
+    old = copy.deepcopy(train(make_passages(), frames=list(FRAMES), random_state=0))
+    for _, block in old.vectorizer.transformer_list:
+        block.__class__ = TfidfVectorizer
+    texts = [p.text for p in make_passages()[:6]] + ["Sanctions and oil exports through Russia."]
+    expected = old.predict_proba(texts)
+    path = tmp_path / "old.joblib"
+    save_model(old, path)
+    loaded = load_model(path)
+    kinds = {name: type(block) for name, block in loaded.vectorizer.transformer_list}
+    assert kinds == {"words": WordNgramVectorizer, "chars": CharNgramVectorizer}
+    np.testing.assert_array_equal(loaded.predict_proba(texts), expected)
