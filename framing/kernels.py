@@ -46,6 +46,88 @@ def _debruijn_index() -> np.ndarray:
 _DEBRUIJN_INDEX = _debruijn_index()
 
 
+def _distinct_runs(
+    values: np.ndarray, separator: np.ndarray, doc_starts: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The tokens of documents and the distinct ones among them.
+
+    A token is a maximal run of positions where ``separator`` is False, within
+    one document (``values[doc_starts[d]:doc_starts[d + 1]]``); tokens with the
+    same values are the same word. Returns ``(token_word, doc_tokens,
+    word_start, word_length)``: each token's word id (0, 1, ... in order of
+    first occurrence), the tokens of document d as
+    ``token_word[doc_tokens[d]:doc_tokens[d + 1]]``, and where each word
+    first occurs and its length. Open addressing on a hash of the values.
+    """
+    n_docs = doc_starts.size - 1
+    size = values.size
+    # The table starts small and doubles when half full: sized for every possible
+    # word up front it was tens of MB for a batch of articles (filling it, and
+    # probing it with cache misses, cost more than the words it held).
+    slots = 1024
+    mask = np.uint64(slots - 1)
+    slot_word = np.full(slots, -1, dtype=np.int64)
+    # As many tokens as positions at most (one-character documents); np.empty
+    # touches no memory, so only what is written costs.
+    word_start = np.empty(size + 1, dtype=np.int64)  # first occurrence of each distinct word
+    word_length = np.empty(size + 1, dtype=np.int64)
+    word_hash = np.empty(size + 1, dtype=np.uint64)
+    token_word = np.empty(size + 1, dtype=np.int64)
+    doc_tokens = np.zeros(n_docs + 1, dtype=np.int64)
+    n_words = 0
+    n_tokens = 0
+    prime = np.uint64(1099511628211)
+    for d in range(n_docs):
+        i = doc_starts[d]
+        stop = doc_starts[d + 1]
+        while i < stop:
+            if separator[i]:
+                i += 1
+                continue
+            j = i
+            h = np.uint64(14695981039346656037)
+            while j < stop and not separator[j]:
+                h = (h ^ values[j]) * prime
+                j += 1
+            length = j - i
+            mixed = (h ^ (h >> np.uint64(29))) * np.uint64(_PHI)
+            slot = np.int64(mixed & mask)
+            while True:
+                w = slot_word[slot]
+                if w < 0:
+                    w = n_words
+                    slot_word[slot] = w
+                    word_start[w] = i
+                    word_length[w] = length
+                    word_hash[w] = mixed
+                    n_words += 1
+                    if 2 * n_words > slots:  # half full: double, and place every word again
+                        slots *= 2
+                        mask = np.uint64(slots - 1)
+                        slot_word = np.full(slots, -1, dtype=np.int64)
+                        for v in range(n_words):
+                            at = np.int64(word_hash[v] & mask)
+                            while slot_word[at] >= 0:
+                                at = (at + 1) & (slots - 1)
+                            slot_word[at] = v
+                    break
+                if word_length[w] == length:
+                    other = word_start[w]
+                    same = True
+                    for k in range(length):
+                        if values[other + k] != values[i + k]:
+                            same = False
+                            break
+                    if same:
+                        break
+                slot = (slot + 1) & (slots - 1)
+            token_word[n_tokens] = w
+            n_tokens += 1
+            i = j
+        doc_tokens[d + 1] = n_tokens
+    return token_word[:n_tokens], doc_tokens, word_start[:n_words], word_length[:n_words]
+
+
 def _char_wb_counts(
     ranks: np.ndarray,
     space: np.ndarray,
@@ -77,69 +159,9 @@ def _char_wb_counts(
     """
     n_docs = doc_starts.size - 1
     size = ranks.size
-    # 1. Tokens, and a distinct-word id for each (open addressing on a hash of the ranks).
-    # The table starts small and doubles when half full: sized for every possible
-    # word up front it was tens of MB for a batch of articles (filling it, and
-    # probing it with cache misses, cost more than the words it held).
-    slots = 1024
-    mask = np.uint64(slots - 1)
-    slot_word = np.full(slots, -1, dtype=np.int64)
-    word_start = np.empty(size // 2 + 2, dtype=np.int64)  # first occurrence of each distinct word
-    word_length = np.empty(size // 2 + 2, dtype=np.int64)
-    word_hash = np.empty(size // 2 + 2, dtype=np.uint64)
-    token_word = np.empty(size // 2 + 2, dtype=np.int64)
-    doc_tokens = np.zeros(n_docs + 1, dtype=np.int64)
-    n_words = 0
-    n_tokens = 0
-    prime = np.uint64(1099511628211)
-    for d in range(n_docs):
-        i = doc_starts[d]
-        stop = doc_starts[d + 1]
-        while i < stop:
-            if space[i]:
-                i += 1
-                continue
-            j = i
-            h = np.uint64(14695981039346656037)
-            while j < stop and not space[j]:
-                h = (h ^ ranks[j]) * prime
-                j += 1
-            length = j - i
-            mixed = (h ^ (h >> np.uint64(29))) * np.uint64(_PHI)
-            slot = np.int64(mixed & mask)
-            while True:
-                w = slot_word[slot]
-                if w < 0:
-                    w = n_words
-                    slot_word[slot] = w
-                    word_start[w] = i
-                    word_length[w] = length
-                    word_hash[w] = mixed
-                    n_words += 1
-                    if 2 * n_words > slots:  # half full: double, and place every word again
-                        slots *= 2
-                        mask = np.uint64(slots - 1)
-                        slot_word = np.full(slots, -1, dtype=np.int64)
-                        for v in range(n_words):
-                            at = np.int64(word_hash[v] & mask)
-                            while slot_word[at] >= 0:
-                                at = (at + 1) & (slots - 1)
-                            slot_word[at] = v
-                    break
-                if word_length[w] == length:
-                    other = word_start[w]
-                    same = True
-                    for k in range(length):
-                        if ranks[other + k] != ranks[i + k]:
-                            same = False
-                            break
-                    if same:
-                        break
-                slot = (slot + 1) & (slots - 1)
-            token_word[n_tokens] = w
-            n_tokens += 1
-            i = j
-        doc_tokens[d + 1] = n_tokens
+    # 1. Tokens, and a distinct-word id for each.
+    token_word, doc_tokens, word_start, word_length = _distinct_runs(ranks, space, doc_starts)
+    n_words = word_start.size
     # 2. The vocabulary columns of each distinct word's n-grams (a column once per occurrence).
     windows = 0
     for w in range(n_words):
@@ -326,6 +348,7 @@ def _shingle_minhash(codes: np.ndarray, params: np.ndarray, a: np.ndarray, b: np
 
 
 if AVAILABLE:
+    _distinct_runs = njit(cache=True, nogil=True)(_distinct_runs)
     _minhash_compiled: Any = njit(cache=True, nogil=True)(_minhash)
     _shingle_minhash_compiled: Any = njit(cache=True, nogil=True)(_shingle_minhash)
     max_word_length = njit(cache=True, nogil=True)(max_word_length)

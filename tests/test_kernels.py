@@ -68,6 +68,15 @@ def test_a_batch_of_many_distinct_words_grows_the_word_table() -> None:
     assert_same(compiled, TfidfVectorizer(**kw).fit(docs[:30]).transform(docs))
 
 
+def test_many_one_character_documents() -> None:
+    # Each document a token of its own: more tokens than half the characters.
+    docs = list("abcdefghij" * 30)
+    fast = CharNgramVectorizer(analyzer="char_wb", ngram_range=(1, 3), min_df=1).fit(["abc def ghij"])
+    compiled, plain = both_paths(fast, docs)
+    assert compiled.nnz == plain.nnz > 0
+    assert_same(compiled, plain)
+
+
 def test_repeated_words_count_every_time() -> None:
     fast = CharNgramVectorizer(analyzer="char_wb", ngram_range=(2, 3), use_idf=False, norm=None).fit(["oil gas"])
     X = fast.transform(["oil oil gas oil", "gas"])
