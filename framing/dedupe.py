@@ -27,7 +27,7 @@ from itertools import repeat
 import numpy as np
 
 from . import kernels
-from .text import tokenize
+from .text import fold_words, folded_letters, tokenize
 
 __all__ = ["NearDuplicates", "shingles", "signature", "SHINGLE_WORDS", "THRESHOLD", "WINDOW"]
 
@@ -110,6 +110,27 @@ _B = _RNG.integers(0, np.iinfo(np.uint64).max, size=_HASHES, dtype=np.uint64, en
 _EMPTY = np.zeros(0, dtype=np.uint32)
 
 
+def signatures(texts: Sequence[str | Sequence[str]]) -> list[np.ndarray]:
+    """:func:`signature` of each text (or list of passages), computed for all of them at once.
+
+    Examples
+    --------
+    >>> [s.shape for s in signatures(["One two three four five six", ["..."], ["Two", "passages"]])]
+    [(96,), (0,), (96,)]
+    """
+    if not kernels.AVAILABLE:
+        return [signature(text) for text in texts]
+    # The words of tokenize() are the runs of letters of the folded text: no word
+    # strings are made. A text's passages are joined by a space, so no word spans two.
+    parts = [[text] if isinstance(text, str) else list(text) for text in texts]
+    joined = [" ".join(map(fold_words, passages)) for passages in parts]  # passages folded once, cached
+    _, codes, letters, starts = folded_letters(joined, folded=True)
+    rows = kernels.shingle_minhash(codes, letters, starts, size=SHINGLE_WORDS, mix=int(_MIX), p=_P, a=_A, b=_B)
+    seen = np.concatenate(([0], np.cumsum(letters)))  # letters before each position
+    has_words = (seen[starts[1:]] > seen[starts[:-1]]).tolist()
+    return [row if words else _EMPTY for row, words in zip(rows, has_words)]
+
+
 def signature(text: str | Sequence[str]) -> np.ndarray:
     """The text's MinHash signature: 96 unsigned 32-bit values (empty for a text without words).
 
@@ -121,11 +142,7 @@ def signature(text: str | Sequence[str]) -> np.ndarray:
     ((96,), (0,))
     """
     if kernels.AVAILABLE:
-        words = tokenize(text) if isinstance(text, str) else [w for passage in text for w in tokenize(passage)]
-        if not words:
-            return _EMPTY
-        codes = np.frombuffer(" ".join(words).encode("utf-32-le"), dtype=np.uint32)
-        return kernels.shingle_minhash(codes, size=SHINGLE_WORDS, mix=int(_MIX), p=_P, a=_A, b=_B)
+        return signatures([text])[0]
     values = shingles(text)
     if not values.size:
         return _EMPTY

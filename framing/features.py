@@ -31,7 +31,7 @@ from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from . import kernels
-from .text import _STOP, StemAnalyzer, stem, tokens_of
+from .text import _STOP, StemAnalyzer, folded_letters, stem, tokens_of
 
 __all__ = ["CharNgramVectorizer", "WordNgramVectorizer"]
 
@@ -709,11 +709,23 @@ class WordNgramVectorizer(_CompactPickle, TfidfVectorizer):
         """Count matrix of decoded documents, as the ``StemAnalyzer`` would count them."""
         analyzer: StemAnalyzer = self.analyzer
         low, high = analyzer.ngram_range
-        tokens = tokens_of(docs)  # the analyzer's own tokenisation, for the whole batch at once
-        lengths = np.fromiter(map(len, tokens), dtype=np.int64, count=len(tokens))
-        codes = np.fromiter(
-            map(lookup.words.__getitem__, chain.from_iterable(tokens)), dtype=np.int64, count=int(lengths.sum())
-        )
+        if kernels.AVAILABLE:
+            # The analyzer's words are the runs of letters of the folded text: find the
+            # batch's distinct words in one compiled pass and look each up once, making
+            # no string per token.
+            joined, points, letters, starts = folded_letters(docs)
+            token_word, doc_tokens, word_start, word_length = kernels.distinct_runs(points, ~letters, starts)
+            ends = word_start + word_length
+            words = map(joined.__getitem__, map(slice, word_start.tolist(), ends.tolist()))
+            word_codes = np.fromiter(map(lookup.words.__getitem__, words), dtype=np.int64, count=word_start.size)
+            codes = word_codes[token_word]
+            lengths = np.diff(doc_tokens)
+        else:
+            tokens = tokens_of(docs)  # the analyzer's own tokenisation, for the whole batch at once
+            lengths = np.fromiter(map(len, tokens), dtype=np.int64, count=len(tokens))
+            codes = np.fromiter(
+                map(lookup.words.__getitem__, chain.from_iterable(tokens)), dtype=np.int64, count=int(lengths.sum())
+            )
         rows = np.repeat(np.arange(len(docs), dtype=np.int64), lengths)
         if analyzer.stop_words:  # dropped before n-grams are formed, as the analyzer does
             kept = (codes & 1) == 0

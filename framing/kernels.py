@@ -29,7 +29,7 @@ except ImportError:  # pragma: no cover - exercised only where numba is missing
 else:
     AVAILABLE = True
 
-__all__ = ["AVAILABLE", "char_wb_counts", "ensure_compiled", "minhash", "shingle_minhash"]
+__all__ = ["AVAILABLE", "char_wb_counts", "distinct_runs", "ensure_compiled", "minhash", "shingle_minhash"]
 
 # Fibonacci hashing constant (2**64 / phi), as in framing.features._Lookup.
 _PHI = 0x9E3779B97F4A7C15
@@ -72,6 +72,12 @@ def _distinct_runs(
     word_start = np.empty(size + 1, dtype=np.int64)  # first occurrence of each distinct word
     word_length = np.empty(size + 1, dtype=np.int64)
     word_hash = np.empty(size + 1, dtype=np.uint64)
+    # Each distinct word's values again, one after another: comparing a token with
+    # the word's first occurrence in ``values`` was a cache miss per token on a large
+    # batch; this copy is small and stays in cache.
+    word_at = np.empty(size + 1, dtype=np.int64)
+    store = np.empty(size + 1, dtype=values.dtype)
+    n_stored = 0
     token_word = np.empty(size + 1, dtype=np.int64)
     doc_tokens = np.zeros(n_docs + 1, dtype=np.int64)
     n_words = 0
@@ -100,6 +106,10 @@ def _distinct_runs(
                     word_start[w] = i
                     word_length[w] = length
                     word_hash[w] = mixed
+                    word_at[w] = n_stored
+                    for k in range(length):
+                        store[n_stored + k] = values[i + k]
+                    n_stored += length
                     n_words += 1
                     if 2 * n_words > slots:  # half full: double, and place every word again
                         slots *= 2
@@ -111,11 +121,11 @@ def _distinct_runs(
                                 at = (at + 1) & (slots - 1)
                             slot_word[at] = v
                     break
-                if word_length[w] == length:
-                    other = word_start[w]
+                if word_hash[w] == mixed and word_length[w] == length:
+                    other = word_at[w]
                     same = True
                     for k in range(length):
-                        if values[other + k] != values[i + k]:
+                        if store[other + k] != values[i + k]:
                             same = False
                             break
                     if same:
@@ -307,44 +317,52 @@ def _minhash(values: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return out.astype(np.uint32)
 
 
-def _shingle_minhash(codes: np.ndarray, params: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """MinHash of the word ``size``-grams of space-separated words, as :func:`framing.dedupe.signature`.
+def _shingle_minhash(
+    codes: np.ndarray, inside: np.ndarray, doc_starts: np.ndarray, params: np.ndarray, a: np.ndarray, b: np.ndarray
+) -> np.ndarray:
+    """MinHash of each document's word ``size``-grams, as :func:`framing.dedupe.signature`.
 
-    Word hashes are ``sum of (c + 1) * p**(len - 1 - j)`` over the word's code
-    points, shingles ``sum of h * mix**(size - 1 - k)``, all modulo 2**64
-    (Horner's rule gives the same values as the numpy prefix sums). Repeated
-    shingles need no removing: a minimum over a multiset is the minimum over its set.
+    Document d is ``codes[doc_starts[d]:doc_starts[d + 1]]``; its words are the
+    maximal runs of code points where ``inside`` is True. Word hashes are
+    ``sum of (c + 1) * p**(len - 1 - j)`` over the word's code points,
+    shingles ``sum of h * mix**(size - 1 - k)``, all modulo 2**64 (Horner's
+    rule gives the same values as the numpy prefix sums). Repeated shingles
+    need no removing: a minimum over a multiset is the minimum over its set.
+    Returns one row per document; the row of a document without words is left
+    at 2**32 - 1 throughout (callers give such documents no signature).
     """
     # The parameters come in a uint64 array: a Python int at or above 2**63 as an
     # argument sends every call through numba's slow type dispatch.
     size = np.int64(params[0])
     umix = params[1]
     up = params[2]
-    space = np.uint32(32)
-    n_words = 1
-    for c in codes:
-        if c == space:
-            n_words += 1
-    hashes = np.empty(n_words, dtype=np.uint64)
-    h = np.uint64(0)
-    w = 0
-    for c in codes:
-        if c == space:
-            hashes[w] = h
-            w += 1
-            h = np.uint64(0)
-        else:
-            h = h * up + np.uint64(c) + np.uint64(1)
-    hashes[w] = h
-    n = max(n_words - size + 1, 1)
-    span = min(size, n_words)
-    values = np.empty(n, dtype=np.uint64)
-    for i in range(n):
-        v = np.uint64(0)
-        for k in range(span):
-            v = v * umix + hashes[i + k]
-        values[i] = v
-    return _minhash_compiled(values, a, b)
+    n_docs = doc_starts.size - 1
+    out = np.full((n_docs, a.size), np.iinfo(np.uint32).max, dtype=np.uint32)
+    hashes = np.empty(codes.size // 2 + 1, dtype=np.uint64)
+    for d in range(n_docs):
+        n_words = 0
+        h = np.uint64(0)
+        before = False
+        for i in range(doc_starts[d], doc_starts[d + 1]):
+            if inside[i]:
+                if not before:
+                    n_words += 1
+                    h = np.uint64(0)
+                h = h * up + np.uint64(codes[i]) + np.uint64(1)
+                hashes[n_words - 1] = h
+            before = inside[i]
+        if n_words == 0:
+            continue
+        n = max(n_words - size + 1, 1)
+        span = min(size, n_words)
+        values = np.empty(n, dtype=np.uint64)
+        for i in range(n):
+            v = np.uint64(0)
+            for k in range(span):
+                v = v * umix + hashes[i + k]
+            values[i] = v
+        out[d] = _minhash_compiled(values, a, b)
+    return out
 
 
 if AVAILABLE:
@@ -390,6 +408,16 @@ def char_wb_counts(
     )
 
 
+def distinct_runs(
+    values: np.ndarray, separator: np.ndarray, doc_starts: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Compiled :func:`_distinct_runs`; raises RuntimeError where numba is missing."""
+    if _compiled is None:  # pragma: no cover
+        raise RuntimeError("numba is not installed")
+    ensure_compiled()
+    return _distinct_runs(_plain(values, np.uint64), _plain(separator, np.bool_), _plain(doc_starts, np.int64))
+
+
 def minhash(values: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Compiled :func:`_minhash` (uint64 values and multipliers); raises RuntimeError where numba is missing."""
     if _minhash_compiled is None:  # pragma: no cover
@@ -398,13 +426,25 @@ def minhash(values: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return _minhash_compiled(_plain(values, np.uint64), _plain(a, np.uint64), _plain(b, np.uint64))
 
 
-def shingle_minhash(codes: np.ndarray, *, size: int, mix: int, p: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+def shingle_minhash(
+    codes: np.ndarray,
+    inside: np.ndarray,
+    doc_starts: np.ndarray,
+    *,
+    size: int,
+    mix: int,
+    p: int,
+    a: np.ndarray,
+    b: np.ndarray,
+) -> np.ndarray:
     """Compiled :func:`_shingle_minhash`; raises RuntimeError where numba is missing."""
     if _shingle_minhash_compiled is None:  # pragma: no cover
         raise RuntimeError("numba is not installed")
     ensure_compiled()
     params = np.array([size, mix, p], dtype=np.uint64)
-    return _shingle_minhash_compiled(_plain(codes, np.uint32), params, a, b)
+    return _shingle_minhash_compiled(
+        _plain(codes, np.uint32), _plain(inside, np.bool_), _plain(doc_starts, np.int64), params, a, b
+    )
 
 
 _READY: list[bool] = []
@@ -436,7 +476,10 @@ def ensure_compiled() -> None:
         _compiled(ranks, space, starts, 1, 2, 2, 5, keys, cols, 62, 1)
         a = np.ones(2, dtype=np.uint64)
         _minhash_compiled(a, a, a)
-        _shingle_minhash_compiled(np.array([97, 32, 98], dtype=np.uint32), np.array([5, 3, 7], dtype=np.uint64), a, a)
+        _shingle_minhash_compiled(
+            np.array([97, 32, 98], dtype=np.uint32), ~space, starts, np.array([5, 3, 7], dtype=np.uint64), a, a
+        )
+        _distinct_runs(ranks, space, starts)
         _READY.append(True)
     finally:
         for signum, handler in previous.items():

@@ -27,7 +27,7 @@ from typing import IO, Any
 from . import kernels
 from .atomic import atomic_write, check_writable
 from .corpus import Article, OnError, OnWarning, read_articles
-from .dedupe import WINDOW, NearDuplicates, signature
+from .dedupe import WINDOW, NearDuplicates, signatures
 from .errors import InputError, InputWarning, OutputError
 from .model import FrameModel, load_model
 from .parallel import available_cores, ordered_map
@@ -188,10 +188,13 @@ def _score_for_writing(
     errors = lambda error: items.append(("error", str(error)))  # noqa: E731
     model = _WORKER["model"] if model is None else model
     passage_records = _WORKER["passage_records"] if passage_records is None else passage_records
-    for record, rows, passages in _score_chunk(chunk, model, errors, passage_records=passage_records):
+    # (_score_chunk reports a chunk's errors while splitting, before its first record.)
+    scored = list(_score_chunk(chunk, model, errors, passage_records=passage_records))
+    sigs = signatures([passages for _, _, passages in scored])  # the whole chunk in one pass
+    for (record, rows, passages), sig in zip(scored, sigs):
         dump = json.dumps(record, ensure_ascii=False)[:-1]
         rows_json = [json.dumps(row, ensure_ascii=False)[:-1] for row in rows]
-        items.append(("ok", str(record["id"]), dump, rows_json, len(passages), signature(passages)))
+        items.append(("ok", str(record["id"]), dump, rows_json, len(passages), sig))
     release_memory()
     return items
 

@@ -19,7 +19,17 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["detect_language", "normalize", "tokenize", "tokens_of", "fold_words", "stem", "StemAnalyzer", "LANGUAGES"]
+__all__ = [
+    "detect_language",
+    "normalize",
+    "tokenize",
+    "tokens_of",
+    "fold_words",
+    "folded_letters",
+    "stem",
+    "StemAnalyzer",
+    "LANGUAGES",
+]
 
 LANGUAGES = ("en", "ru")
 
@@ -216,7 +226,7 @@ def tokens_of(texts: Sequence[str]) -> list[tuple[str, ...]]:
     todo = list(dict.fromkeys(text for text, tokens in zip(texts, found) if tokens is None))
     if not todo:
         return found  # type: ignore[return-value]
-    new = dict(zip(todo, _letter_runs([_fold(text) for text in todo])))
+    new = dict(zip(todo, _letter_runs(todo)))
     for text, tokens in new.items():  # a batch larger than the memory pushes out its own first texts
         _remember(text, tokens)
     return [tokens if tokens is not None else new[text] for text, tokens in zip(texts, found)]
@@ -229,25 +239,47 @@ def _alpha_table() -> np.ndarray:
     """``chr(c).isalpha()`` for every code point of the Basic Multilingual Plane."""
     global _ALPHA
     if _ALPHA is None:
-        _ALPHA = np.array([chr(c).isalpha() for c in range(0x10000)], dtype=np.int8)
+        _ALPHA = np.array([chr(c).isalpha() for c in range(0x10000)], dtype=bool)
     return _ALPHA
 
 
-def _letter_runs(texts: list[str]) -> list[tuple[str, ...]]:
-    """The maximal runs of letters of each text (texts already folded)."""
-    joined = "\x00".join(texts)  # no letter: no run crosses from one text to the next
+def folded_letters(
+    texts: Sequence[str], *, sep: str = "", folded: bool = False
+) -> tuple[str, np.ndarray, np.ndarray, np.ndarray]:
+    """The texts folded as :func:`tokenize` folds them, joined by ``sep``; its code
+    points (uint32); whether each is a letter; where each text starts in it (and
+    where the last ends). The words of :func:`tokenize` are the runs of letters.
+    With ``folded``, the texts are taken as folded already (by :func:`fold_words`).
+
+    Examples
+    --------
+    >>> joined, codes, letters, starts = folded_letters(["Всё-таки", "OK"], sep=" ")
+    >>> joined, letters.astype(int).tolist(), starts.tolist()
+    ('все-таки ok', [1, 1, 1, 0, 1, 1, 1, 1, 0, 1, 1], [0, 9, 11])
+    """
+    parts = list(texts) if folded else list(map(_fold, texts))
+    joined = sep.join(parts)
     codes = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    letters = _alpha_table()[np.minimum(codes, 0xFFFF)]
     astral = np.flatnonzero(codes > 0xFFFF)
-    alpha = _alpha_table()[np.minimum(codes, 0xFFFF)]
     if astral.size:
-        alpha[astral] = [chr(c).isalpha() for c in codes[astral].tolist()]
-    edges = np.flatnonzero(np.diff(alpha, prepend=np.int8(0), append=np.int8(0)))
+        letters[astral] = [chr(c).isalpha() for c in codes[astral].tolist()]
+    starts = np.zeros(len(parts) + 1, dtype=np.int64)
+    np.cumsum([len(text) + len(sep) for text in parts], out=starts[1:])
+    if parts:
+        starts[-1] -= len(sep)  # no separator after the last text
+    return joined, codes, letters, starts
+
+
+def _letter_runs(texts: list[str]) -> list[tuple[str, ...]]:
+    """The maximal runs of letters of each text."""
+    # "\x00" is no letter: no run crosses from one text to the next.
+    joined, _, letters, offsets = folded_letters(texts, sep="\x00")
+    edges = np.flatnonzero(np.diff(letters.view(np.int8), prepend=np.int8(0), append=np.int8(0)))
     starts, ends = edges[0::2], edges[1::2]
     words = list(map(joined.__getitem__, map(slice, starts.tolist(), ends.tolist())))
     # A text's words are those starting between its first character and the next text's.
-    offsets = np.zeros(len(texts), dtype=np.int64)
-    np.cumsum([len(text) + 1 for text in texts[:-1]], out=offsets[1:])
-    bounds = [*np.searchsorted(starts, offsets).tolist(), len(words)]
+    bounds = [*np.searchsorted(starts, offsets[:-1]).tolist(), len(words)]
     return [tuple(words[a:b]) for a, b in pairwise(bounds)]
 
 

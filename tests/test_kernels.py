@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from framing import dedupe, features, kernels
-from framing.features import CharNgramVectorizer
-from framing.text import normalize
+from framing.features import CharNgramVectorizer, WordNgramVectorizer
+from framing.text import StemAnalyzer, normalize
 
 from .test_features import EDGE, TEXTS, assert_same, unicode_text
 
@@ -160,10 +160,36 @@ def test_real_calls_use_the_types_ensure_compiled_built() -> None:
     # Scoring builds the kernels before forking; a call with other argument types (a
     # read-only array, say) would compile again in every worker.
     kernels.ensure_compiled()
-    before = {k: len(k.signatures) for k in (kernels._compiled, kernels._shingle_minhash_compiled)}
+    compiled = (kernels._compiled, kernels._shingle_minhash_compiled, kernels._distinct_runs)
+    before = {k: len(k.signatures) for k in compiled}
     fast = CharNgramVectorizer(analyzer="char_wb", ngram_range=(2, 5), min_df=1).fit(TEXTS)
     fast.transform(TEXTS + EDGE)
+    WordNgramVectorizer(analyzer=StemAnalyzer(ngram_range=(1, 2)), min_df=1).fit(TEXTS).transform(TEXTS + EDGE)
     dedupe.signature(TEXTS[0])
     dedupe.signature(TEXTS[:3])
     kernels.minhash(dedupe.shingles(TEXTS[0]), dedupe._A, dedupe._B)
     assert {k: len(k.signatures) for k in before} == before
+
+
+@settings(max_examples=60, deadline=None)
+@given(docs=st.lists(unicode_text, min_size=1, max_size=8))
+def test_word_counts_equal_numpy_on_random_text(docs: list[str]) -> None:
+    # The compiled word path (distinct runs of letters) against tokenize() and a dict per token.
+    fast = WordNgramVectorizer(analyzer=StemAnalyzer(ngram_range=(1, 2)), min_df=1).fit(TEXTS[:4] + docs[:2])
+    compiled = fast.transform(docs + EDGE)
+    with numpy_only():
+        plain = fast.transform(docs + EDGE)
+    assert_same(compiled, plain)
+
+
+@settings(max_examples=60, deadline=None)
+@given(texts=st.lists(st.one_of(unicode_text, st.lists(unicode_text, max_size=4)), max_size=6))
+def test_signatures_of_a_batch_equal_each_texts_numpy_signature(texts: list[Any]) -> None:
+    # One pass over a chunk's articles (empty ones, and ones without a letter, among them).
+    texts = [*texts, "", [], ["...", "1 2 3"]]
+    batch = dedupe.signatures(texts)
+    with numpy_only():
+        one_by_one = [dedupe.signature(text) for text in texts]
+    assert len(batch) == len(one_by_one)
+    for got, expected in zip(batch, one_by_one):
+        assert got.dtype == expected.dtype and np.array_equal(got, expected)
