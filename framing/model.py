@@ -332,6 +332,29 @@ def tune_thresholds(
     )
 
 
+# Characters of text whose feature matrices are built at a time when scoring: about
+# 70 articles of 3 kB; their temporaries stay a few tens of MB whatever the batch.
+_ROW_CHARS = 250_000
+
+
+def _row_groups(texts: Sequence[str]) -> list[slice]:
+    """Consecutive slices of ``texts`` of at most ``_ROW_CHARS`` characters.
+
+    Each slice holds at least one text (a longer text is a slice of its own);
+    no texts give no slices.
+    """
+    groups: list[slice] = []
+    start, size = 0, 0
+    for i, text in enumerate(texts):
+        if i > start and size + len(text) > _ROW_CHARS:
+            groups.append(slice(start, i))
+            start, size = i, 0
+        size += len(text)
+    if texts:
+        groups.append(slice(start, len(texts)))
+    return groups
+
+
 class FrameModel:
     """A trained frame model: features, one classifier and one threshold per frame.
 
@@ -388,15 +411,19 @@ class FrameModel:
         constant = [0.5 if j in linear else clf for j, clf in enumerate(self.classifiers)]
         out = _decision(constant, np.zeros((len(texts), 0)))
         total = np.zeros((len(texts), len(linear)))
-        start = 0
-        for block in blocks:
-            Xb = block.transform(texts)
-            if start + Xb.shape[1] > weights.shape[0]:  # not the fitted layout: the general path
+        # Rows a group at a time: the matrices (and their float64 copies for the
+        # product) of a group of at most _ROW_CHARS characters are all that is held.
+        for rows in _row_groups(texts):
+            group = [texts[i] for i in range(rows.start, rows.stop)]
+            start = 0
+            for block in blocks:
+                Xb = block.transform(group)
+                if start + Xb.shape[1] > weights.shape[0]:  # not the fitted layout: the general path
+                    return self._decision(union.transform(texts))
+                total[rows] += np.asarray(Xb @ weights[start : start + Xb.shape[1]])
+                start += Xb.shape[1]
+            if start != weights.shape[0]:
                 return self._decision(union.transform(texts))
-            total += np.asarray(Xb @ weights[start : start + Xb.shape[1]])
-            start += Xb.shape[1]
-        if start != weights.shape[0]:
-            return self._decision(union.transform(texts))
         out[:, linear] = total + intercepts
         return out
 

@@ -67,6 +67,25 @@ def test_ordered_map_reads_input_lazily() -> None:
     results.close()
 
 
+def _frozen(_: int) -> int:
+    import gc
+
+    return gc.get_freeze_count()
+
+
+def test_workers_fork_from_a_frozen_heap_and_this_process_unfreezes_after() -> None:
+    # Frozen objects are skipped by the garbage collector, so neither side copies the
+    # shared pages by collecting; afterwards this process's objects are collectable again.
+    import gc
+
+    assert gc.get_freeze_count() == 0
+    assert min(ordered_map(_frozen, range(6), jobs=2)) > 0
+    assert gc.get_freeze_count() == 0
+    with pytest.raises(WorkerError):
+        list(ordered_map(_die, range(10), jobs=2))
+    assert gc.get_freeze_count() == 0
+
+
 def test_available_cores_is_positive() -> None:
     assert available_cores() >= 1
 
