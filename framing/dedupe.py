@@ -20,7 +20,6 @@ workers compute them and one process links them in input order.
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Sequence
 from itertools import repeat
 
@@ -162,8 +161,8 @@ _BAND_SALT = (np.arange(_BANDS, dtype=np.uint64) + np.uint64(1)) * np.uint64(0xD
 
 def _band_keys(sig: np.ndarray) -> list[int]:
     """One 64-bit key per LSH band (its rows mixed with odd multipliers, salted by band)."""
-    rows = sig.reshape(_BANDS, _ROWS).astype(np.uint64)
-    return ((rows * _BAND_MIX).sum(axis=1, dtype=np.uint64) + _BAND_SALT).tolist()
+    # (uint64 products and sums wrap around, as the keys' hashing means them to)
+    return (sig.reshape(_BANDS, _ROWS).astype(np.uint64) @ _BAND_MIX + _BAND_SALT).tolist()
 
 
 class NearDuplicates:
@@ -196,11 +195,17 @@ class NearDuplicates:
         self.threshold = threshold
         self.window = window
         self._count = 0
-        # Per article in the window, by its running index: signature, band keys,
+        self._oldest = 0  # running index of the oldest article still kept
+        # Per article in the window, in rings indexed by running index % (window + 1):
+        # signature and band keys as rows of two arrays (made at the first signature;
+        # ~0.6 kB an article, against ~2 kB as Python objects), whether it has keys,
         # and its cluster's first article (index and id).
-        self._signatures: dict[int, np.ndarray] = {}
-        self._keys: deque[tuple[int, list[int]]] = deque()
-        self._first: dict[int, tuple[int, str]] = {}
+        size = window + 1
+        self._sigs: np.ndarray | None = None
+        self._keys = np.zeros((size, _BANDS), dtype=np.uint64)
+        self._has_keys = [False] * size
+        self._first_index = [0] * size
+        self._first_id = [""] * size
         self._buckets: dict[int, int] = {}  # band key -> most recent article in that bucket
 
     def add(self, ident: str, text: str) -> str | None:
@@ -212,31 +217,46 @@ class NearDuplicates:
         index = self._count
         self._count += 1
         self._evict(index - self.window - 1)  # keep the previous `window` articles
+        size = self.window + 1
+        slot = index % size
+        self._first_index[slot], self._first_id[slot] = index, ident
+        self._has_keys[slot] = False
         if not sig.size:
-            self._keys.append((index, []))
-            self._first[index] = (index, ident)
             return None
+        if self._sigs is None:
+            self._sigs = np.zeros((size, sig.size), dtype=sig.dtype)
+        elif self._sigs.shape[1] != sig.size or self._sigs.dtype != sig.dtype:
+            raise ValueError("every signature must have the same length and type")
         keys = _band_keys(sig)
-        match: tuple[int, str] | None = None
-        for other in map(self._buckets.get, keys):
-            if other is None:
-                continue
-            first = self._first[other]
-            if match is not None and first[0] >= match[0]:
-                continue  # already linked to an earlier story
-            if np.count_nonzero(self._signatures[other] == sig) >= self.threshold * _HASHES:
-                match = first
+        # Each earlier article sharing a band is compared once (a near-copy shares most
+        # of its bands with the same article): the match is the earliest story among
+        # those whose signatures agree closely enough.
+        match_index, match_id = -1, ""
+        others = dict.fromkeys(map(self._buckets.get, keys))
+        others.pop(None, None)
+        if others:
+            at = [other % size for other in others]
+            agree = np.count_nonzero(self._sigs[at] == sig, axis=1) >= self.threshold * _HASHES
+            for other_slot, ok in zip(at, agree.tolist()):
+                if ok and (match_index < 0 or self._first_index[other_slot] < match_index):
+                    match_index, match_id = self._first_index[other_slot], self._first_id[other_slot]
         self._buckets.update(zip(keys, repeat(index)))
-        self._signatures[index] = sig
-        self._keys.append((index, keys))
-        self._first[index] = match if match is not None else (index, ident)
-        return match[1] if match is not None else None
+        self._sigs[slot] = sig
+        self._keys[slot] = keys
+        self._has_keys[slot] = True
+        if match_index < 0:
+            return None
+        self._first_index[slot], self._first_id[slot] = match_index, match_id
+        return match_id
 
     def _evict(self, oldest_gone: int) -> None:
-        while self._keys and self._keys[0][0] <= oldest_gone:
-            index, keys = self._keys.popleft()
-            for key in keys:
-                if self._buckets.get(key) == index:
-                    del self._buckets[key]
-            self._signatures.pop(index, None)
-            del self._first[index]
+        size = self.window + 1
+        while self._oldest <= oldest_gone:
+            slot = self._oldest % size
+            if self._has_keys[slot]:
+                for key in self._keys[slot].tolist():
+                    if self._buckets.get(key) == self._oldest:
+                        del self._buckets[key]
+                self._has_keys[slot] = False
+            self._first_id[slot] = ""
+            self._oldest += 1

@@ -13,6 +13,7 @@ import socket
 import tempfile
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -567,7 +568,34 @@ def test_duplicates_are_looked_for_within_the_window_and_chains_keep_the_first()
     assert finder.add("z", others[2]) is None
     # Now every copy is more than two articles back: a new copy starts a story of its own.
     assert finder.add("copy3", story) is None
-    assert len(finder._signatures) <= 3 and len(finder._first) <= 3  # the window and the newest: bounded
+    assert len(finder._buckets) <= 3 * 32  # the bands of the window and the newest: bounded
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(st.integers(0, 1), min_size=96, max_size=96) | st.just([]), min_size=1, max_size=30),
+       st.integers(1, 8))
+def test_near_duplicates_match_a_brute_force_reading_of_the_rule(rows: list[list[int]], window: int) -> None:
+    # Each band key points to the most recent article in the window that has it; among
+    # those an article's keys point to, the ones agreeing on half the hashes or more
+    # link it to the earliest of their stories. Signatures of 0/1 collide and agree often.
+    from framing.dedupe import _band_keys
+
+    sigs = [np.array(r, dtype=np.uint32) for r in rows]
+    finder = NearDuplicates(window=window)
+    got = [finder.add_signature(f"a{i}", sig) for i, sig in enumerate(sigs)]
+    firsts: list[int] = []
+    expected: list[str | None] = []
+    for i, sig in enumerate(sigs):
+        candidates = set()
+        for key in _band_keys(sig) if sig.size else []:
+            for j in range(i - 1, max(-1, i - window - 1), -1):
+                if sigs[j].size and key in _band_keys(sigs[j]):
+                    candidates.add(j)
+                    break
+        matches = [firsts[j] for j in candidates if np.count_nonzero(sigs[j] == sig) >= 48]
+        firsts.append(min(matches) if matches else i)
+        expected.append(f"a{firsts[-1]}" if matches else None)
+    assert got == expected
 
 
 def test_signatures_are_the_same_in_every_process() -> None:
