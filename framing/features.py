@@ -22,7 +22,7 @@ a 200,000-entry dict.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from itertools import chain, repeat
 from typing import Any
 
@@ -67,6 +67,41 @@ class _CompactPickle:
         X = parent.fit_transform(raw_documents, y)
         self._fitted()
         return X
+
+    def _counts(self, raw_documents: Iterable[Any]) -> sparse.csr_matrix | None:
+        """The count matrix ``transform`` weights, or None where scikit-learn's own transform runs."""
+        return None
+
+    def decision(self, raw_documents: Sequence[Any], weights: np.ndarray) -> np.ndarray:
+        """``self.transform(raw_documents) @ weights`` as a dense float64 array.
+
+        With the compiled kernels and the usual tf-idf settings (idf, l2 norm,
+        float32), the tf-idf matrix is never made: the counts go straight to
+        the product (:func:`framing.kernels.tfidf_decision`), with the same
+        result bit for bit. Scoring needs only this product.
+        """
+        fused = (
+            kernels.AVAILABLE
+            and self.norm == "l2"
+            and self.use_idf
+            and self.dtype == np.float32
+            and hasattr(self, "vocabulary_")
+            and weights.ndim == 2
+            and weights.shape[0] == len(self.vocabulary_)
+        )
+        X = self._counts(raw_documents) if fused else None
+        if X is None:
+            return np.asarray(self.transform(raw_documents) @ weights)
+        top = int(X.data.max()) if X.nnz else 0
+        if self.binary:
+            tf_table = np.ones(top + 1, dtype=np.float32)
+        else:
+            # As TfidfTransformer.transform computes them (numpy's float32 log), once per count.
+            tf_table = np.arange(top + 1, dtype=np.float32)
+            if self.sublinear_tf:
+                tf_table[1:] = np.log(tf_table[1:])
+                tf_table[1:] += 1.0
+        return kernels.tfidf_decision(X.indptr, X.indices, X.data, tf_table=tf_table, idf=self.idf_, weights=weights)
 
     def _fitted(self) -> None:
         # A new vocabulary: drop what was derived from the old one.
@@ -331,11 +366,20 @@ class CharNgramVectorizer(_CompactPickle, TfidfVectorizer):
 
     def transform(self, raw_documents: Iterable[Any]) -> Any:
         """Tf-idf matrix of the documents, as ``TfidfVectorizer.transform`` gives."""
-        if isinstance(raw_documents, str) or self.analyzer != "char_wb" or not hasattr(self, "vocabulary_"):
+        X = self._counts(raw_documents)
+        if X is None:
             return super().transform(raw_documents)  # scikit-learn's errors and other analyzers
+        if self.binary:
+            X.data.fill(1)
+        return self._tfidf.transform(X, copy=False)
+
+    def _counts(self, raw_documents: Iterable[Any]) -> sparse.csr_matrix | None:
+        """The count matrix of the documents; None (nothing read) where scikit-learn's transform runs."""
+        if isinstance(raw_documents, str) or self.analyzer != "char_wb" or not hasattr(self, "vocabulary_"):
+            return None
         lookup = self._get_lookup()
         if lookup is None:
-            return super().transform(raw_documents)
+            return None
         docs = self._preprocessed(raw_documents)
         blocks: list[sparse.csr_matrix] = []
         start = 0
@@ -346,10 +390,7 @@ class CharNgramVectorizer(_CompactPickle, TfidfVectorizer):
                 stop += 1
             blocks.append(self._count_block(docs[start:stop], lookup))
             start = stop
-        X = blocks[0] if len(blocks) == 1 else sparse.vstack(blocks, format="csr")
-        if self.binary:
-            X.data.fill(1)
-        return self._tfidf.transform(X, copy=False)
+        return blocks[0] if len(blocks) == 1 else sparse.vstack(blocks, format="csr")
 
     def _count_vocab(self, raw_documents: Iterable[Any], fixed_vocab: bool) -> tuple[dict[str, int], Any]:
         """Vocabulary and count matrix when fitting, as scikit-learn's ``_count_vocab`` builds them.
@@ -670,8 +711,17 @@ class WordNgramVectorizer(_CompactPickle, TfidfVectorizer):
 
     def transform(self, raw_documents: Iterable[Any]) -> Any:
         """Tf-idf matrix of the documents, as ``TfidfVectorizer.transform`` gives."""
-        if isinstance(raw_documents, str) or not hasattr(self, "vocabulary_"):
+        X = self._counts(raw_documents)
+        if X is None:
             return super().transform(raw_documents)
+        if self.binary:
+            X.data.fill(1)
+        return self._tfidf.transform(X, copy=False)
+
+    def _counts(self, raw_documents: Iterable[Any]) -> sparse.csr_matrix | None:
+        """The count matrix of the documents; None (nothing read) where scikit-learn's transform runs."""
+        if isinstance(raw_documents, str) or not hasattr(self, "vocabulary_"):
+            return None
         lookup = self._get_stem_lookup()
         if lookup is not None:
             docs = list(map(self.decode, raw_documents))
@@ -684,10 +734,7 @@ class WordNgramVectorizer(_CompactPickle, TfidfVectorizer):
                     stop += 1
                 blocks.append(self._count_stems(docs[start:stop], lookup))
                 start = stop
-            X = blocks[0] if len(blocks) == 1 else sparse.vstack(blocks, format="csr")
-            if self.binary:
-                X.data.fill(1)
-            return self._tfidf.transform(X, copy=False)
+            return blocks[0] if len(blocks) == 1 else sparse.vstack(blocks, format="csr")
         analyze = self.build_analyzer()
         get = self.vocabulary_.get
         cols: list[int] = []
@@ -700,10 +747,7 @@ class WordNgramVectorizer(_CompactPickle, TfidfVectorizer):
         col = np.fromiter(cols, dtype=np.int64, count=len(cols))
         row = np.repeat(np.arange(len(lengths), dtype=np.int64), lengths)
         hit = col >= 0
-        X = _counts_csr(row[hit], col[hit], len(lengths), len(self.vocabulary_), self.dtype)
-        if self.binary:
-            X.data.fill(1)
-        return self._tfidf.transform(X, copy=False)
+        return _counts_csr(row[hit], col[hit], len(lengths), len(self.vocabulary_), self.dtype)
 
     def _count_stems(self, docs: list[str], lookup: _StemLookup) -> sparse.csr_matrix:
         """Count matrix of decoded documents, as the ``StemAnalyzer`` would count them."""

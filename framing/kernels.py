@@ -29,7 +29,9 @@ except ImportError:  # pragma: no cover - exercised only where numba is missing
 else:
     AVAILABLE = True
 
-__all__ = ["AVAILABLE", "char_wb_counts", "distinct_runs", "ensure_compiled", "minhash", "shingle_minhash"]
+__all__ = [
+    "AVAILABLE", "char_wb_counts", "distinct_runs", "ensure_compiled", "minhash", "shingle_minhash", "tfidf_decision",
+]
 
 # Fibonacci hashing constant (2**64 / phi), as in framing.features._Lookup.
 _PHI = 0x9E3779B97F4A7C15
@@ -365,14 +367,70 @@ def _shingle_minhash(
     return out
 
 
+def _tfidf_decision(
+    indptr: np.ndarray,
+    indices: np.ndarray,
+    counts: np.ndarray,
+    tf_table: np.ndarray,
+    idf: np.ndarray,
+    weights: np.ndarray,
+) -> np.ndarray:
+    """``l2-normalised (tf(counts) * idf) @ weights`` of a count matrix, without making the tf-idf matrix.
+
+    The count matrix is CSR (``indptr``, ``indices``, float32 ``counts``);
+    ``tf_table[c]`` is the weight of a count of c (float32, as scikit-learn
+    computes it: c, 1, or log(c) + 1). Every step is scikit-learn's and
+    scipy's, in their order and precision: the tf-idf value in float32, the
+    row's sum of squares in float64 from float32 squares, each value divided
+    by the norm in float64 and rounded to float32, then the product
+    accumulated in float64 entry by entry. So the result is the same, bit for
+    bit, as ``TfidfTransformer.transform(X) @ weights``.
+    """
+    n_docs = indptr.size - 1
+    k = weights.shape[1]
+    flat = weights.ravel()  # (C order) the row of column c starts at c * k
+    out = np.zeros((n_docs, k))
+    acc = np.zeros(k)
+    longest = 0
+    for d in range(n_docs):
+        longest = max(longest, indptr[d + 1] - indptr[d])
+    values = np.empty(longest, dtype=np.float32)
+    uk = np.uint64(k)
+    # Unsigned indices throughout: numba then skips its negative-index handling,
+    # and the loop over the k frames vectorises (about 2x faster, measured).
+    for d in range(n_docs):
+        start = np.uint64(indptr[d])
+        n = np.uint64(indptr[d + 1]) - start
+        total = 0.0
+        for j in range(n):
+            v = tf_table[np.uint64(counts[start + j])] * idf[np.uint64(indices[start + j])]
+            values[j] = v
+            total += np.float64(v * v)
+        if total != 0.0:
+            norm = np.sqrt(total)
+            for j in range(n):
+                values[j] = np.float32(np.float64(values[j]) / norm)
+        for t in range(k):
+            acc[t] = 0.0
+        for j in range(n):
+            a = np.float64(values[j])
+            base = np.uint64(indices[start + j]) * uk
+            for t in range(k):
+                acc[t] += a * flat[base + np.uint64(t)]
+        for t in range(k):
+            out[d, t] = acc[t]
+    return out
+
+
 if AVAILABLE:
     _distinct_runs = njit(cache=True, nogil=True)(_distinct_runs)
     _minhash_compiled: Any = njit(cache=True, nogil=True)(_minhash)
     _shingle_minhash_compiled: Any = njit(cache=True, nogil=True)(_shingle_minhash)
     max_word_length = njit(cache=True, nogil=True)(max_word_length)
     _compiled: Any = njit(cache=True, nogil=True)(_char_wb_counts)
+    _tfidf_decision_compiled: Any = njit(cache=True, nogil=True)(_tfidf_decision)
 else:  # pragma: no cover
-    _compiled = _minhash_compiled = _shingle_minhash_compiled = None
+    _compiled = _minhash_compiled = _shingle_minhash_compiled = _tfidf_decision_compiled = None
 
 
 def char_wb_counts(
@@ -447,6 +505,29 @@ def shingle_minhash(
     )
 
 
+def tfidf_decision(
+    indptr: np.ndarray,
+    indices: np.ndarray,
+    counts: np.ndarray,
+    *,
+    tf_table: np.ndarray,
+    idf: np.ndarray,
+    weights: np.ndarray,
+) -> np.ndarray:
+    """Compiled :func:`_tfidf_decision`; raises RuntimeError where numba is missing."""
+    if _tfidf_decision_compiled is None:  # pragma: no cover
+        raise RuntimeError("numba is not installed")
+    ensure_compiled()
+    return _tfidf_decision_compiled(
+        _plain(indptr, np.int64),
+        _plain(indices, np.int32),
+        _plain(counts, np.float32),
+        _plain(tf_table, np.float32),
+        _plain(idf, np.float32),
+        _plain(weights, np.float64),
+    )
+
+
 _READY: list[bool] = []
 
 
@@ -480,6 +561,10 @@ def ensure_compiled() -> None:
             np.array([97, 32, 98], dtype=np.uint32), ~space, starts, np.array([5, 3, 7], dtype=np.uint64), a, a
         )
         _distinct_runs(ranks, space, starts)
+        one = np.ones(1, dtype=np.float32)
+        _tfidf_decision_compiled(
+            starts[:2] // 3, np.zeros(1, dtype=np.int32), one, np.ones(2, dtype=np.float32), one, np.ones((1, 1))
+        )
         _READY.append(True)
     finally:
         for signum, handler in previous.items():

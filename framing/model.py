@@ -417,8 +417,16 @@ class FrameModel:
             group = [texts[i] for i in range(rows.start, rows.stop)]
             start = 0
             for block in blocks:
+                if hasattr(block, "decision") and hasattr(block, "vocabulary_"):
+                    # framing's vectorizers: the product straight from the counts
+                    width = len(block.vocabulary_)
+                    if start + width > weights.shape[0]:  # not the fitted layout: the general path
+                        return self._decision(union.transform(texts))
+                    total[rows] += block.decision(group, weights[start : start + width])
+                    start += width
+                    continue
                 Xb = block.transform(group)
-                if start + Xb.shape[1] > weights.shape[0]:  # not the fitted layout: the general path
+                if start + Xb.shape[1] > weights.shape[0]:
                     return self._decision(union.transform(texts))
                 total[rows] += np.asarray(Xb @ weights[start : start + Xb.shape[1]])
                 start += Xb.shape[1]

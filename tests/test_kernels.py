@@ -160,11 +160,15 @@ def test_real_calls_use_the_types_ensure_compiled_built() -> None:
     # Scoring builds the kernels before forking; a call with other argument types (a
     # read-only array, say) would compile again in every worker.
     kernels.ensure_compiled()
-    compiled = (kernels._compiled, kernels._shingle_minhash_compiled, kernels._distinct_runs)
+    compiled = (kernels._compiled, kernels._shingle_minhash_compiled, kernels._distinct_runs,
+                kernels._tfidf_decision_compiled)
     before = {k: len(k.signatures) for k in compiled}
-    fast = CharNgramVectorizer(analyzer="char_wb", ngram_range=(2, 5), min_df=1).fit(TEXTS)
+    fast = CharNgramVectorizer(analyzer="char_wb", ngram_range=(2, 5), min_df=1, dtype=np.float32).fit(TEXTS)
     fast.transform(TEXTS + EDGE)
-    WordNgramVectorizer(analyzer=StemAnalyzer(ngram_range=(1, 2)), min_df=1).fit(TEXTS).transform(TEXTS + EDGE)
+    fast.decision(TEXTS + EDGE, np.ones((len(fast.vocabulary_), 2)))
+    words = WordNgramVectorizer(analyzer=StemAnalyzer(ngram_range=(1, 2)), min_df=1, dtype=np.float32).fit(TEXTS)
+    words.transform(TEXTS + EDGE)
+    words.decision(TEXTS + EDGE, np.ones((len(words.vocabulary_), 2)))
     dedupe.signature(TEXTS[0])
     dedupe.signature(TEXTS[:3])
     kernels.minhash(dedupe.shingles(TEXTS[0]), dedupe._A, dedupe._B)
@@ -193,3 +197,34 @@ def test_signatures_of_a_batch_equal_each_texts_numpy_signature(texts: list[Any]
     assert len(batch) == len(one_by_one)
     for got, expected in zip(batch, one_by_one):
         assert got.dtype == expected.dtype and np.array_equal(got, expected)
+
+
+def _weights(vectorizer: Any, k: int = 7) -> np.ndarray:
+    return np.random.default_rng(3).normal(size=(len(vectorizer.vocabulary_), k))
+
+
+@pytest.mark.parametrize("options", [{}, {"binary": True}, {"sublinear_tf": False}, {"dtype": np.float64}])
+def test_decision_equals_the_tfidf_matrix_times_the_weights_bit_for_bit(options: dict[str, Any]) -> None:
+    # Scoring multiplies each block by its weights straight from the counts; the
+    # fused kernel must give the product of scikit-learn's tf-idf matrix exactly.
+    settings: dict[str, Any] = dict(sublinear_tf=True, dtype=np.float32, min_df=1) | options
+    docs = TEXTS + EDGE + ["oil oil oil " * 50, "санкции " * 70, ""]
+    blocks = [
+        CharNgramVectorizer(analyzer="char_wb", preprocessor=normalize, ngram_range=(2, 5), **settings).fit(TEXTS),
+        WordNgramVectorizer(analyzer=StemAnalyzer(ngram_range=(1, 2)), **settings).fit(TEXTS),
+    ]
+    for vectorizer in blocks:
+        W = _weights(vectorizer)
+        expected = np.asarray(vectorizer.transform(docs) @ W)
+        np.testing.assert_array_equal(vectorizer.decision(docs, W), expected)
+        with numpy_only():  # and without the kernels, the product of the matrix
+            np.testing.assert_array_equal(vectorizer.decision(docs, W), expected)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(unicode_text, min_size=1, max_size=8))
+def test_decision_equals_the_matrix_product_on_random_text(docs: list[str]) -> None:
+    char = CharNgramVectorizer(analyzer="char_wb", preprocessor=normalize, ngram_range=(2, 5), min_df=1,
+                               sublinear_tf=True, dtype=np.float32).fit(TEXTS + docs)
+    W = _weights(char, 3)
+    np.testing.assert_array_equal(char.decision(docs, W), np.asarray(char.transform(docs) @ W))
