@@ -232,10 +232,8 @@ class NearDuplicates:
         # of its bands with the same article): the match is the earliest story among
         # those whose signatures agree closely enough.
         match_index, match_id = -1, ""
-        others = dict.fromkeys(map(self._buckets.get, keys))
-        others.pop(None, None)
-        if others:
-            at = [other % size for other in others]
+        at = [other % size for other in dict.fromkeys(map(self._buckets.get, keys)) if other is not None]
+        if at:
             agree = np.count_nonzero(self._sigs[at] == sig, axis=1) >= self.threshold * _HASHES
             for other_slot, ok in zip(at, agree.tolist()):
                 if ok and (match_index < 0 or self._first_index[other_slot] < match_index):

@@ -80,28 +80,29 @@ class _CompactPickle:
         the product (:func:`framing.kernels.tfidf_decision`), with the same
         result bit for bit. Scoring needs only this product.
         """
+        this: Any = self  # a TfidfVectorizer (this is its mixin)
         fused = (
             kernels.AVAILABLE
-            and self.norm == "l2"
-            and self.use_idf
-            and self.dtype == np.float32
+            and this.norm == "l2"
+            and this.use_idf
+            and this.dtype == np.float32
             and hasattr(self, "vocabulary_")
             and weights.ndim == 2
             and weights.shape[0] == len(self.vocabulary_)
         )
         X = self._counts(raw_documents) if fused else None
         if X is None:
-            return np.asarray(self.transform(raw_documents) @ weights)
+            return np.asarray(this.transform(raw_documents) @ weights)
         top = int(X.data.max()) if X.nnz else 0
-        if self.binary:
+        if this.binary:
             tf_table = np.ones(top + 1, dtype=np.float32)
         else:
             # As TfidfTransformer.transform computes them (numpy's float32 log), once per count.
             tf_table = np.arange(top + 1, dtype=np.float32)
-            if self.sublinear_tf:
+            if this.sublinear_tf:
                 tf_table[1:] = np.log(tf_table[1:])
                 tf_table[1:] += 1.0
-        return kernels.tfidf_decision(X.indptr, X.indices, X.data, tf_table=tf_table, idf=self.idf_, weights=weights)
+        return kernels.tfidf_decision(X.indptr, X.indices, X.data, tf_table=tf_table, idf=this.idf_, weights=weights)
 
     def _fitted(self) -> None:
         # A new vocabulary: drop what was derived from the old one.
