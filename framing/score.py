@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+import numpy as np
+
 from . import kernels
 from .atomic import atomic_write, check_writable
 from .corpus import Article, OnError, OnWarning, read_articles
@@ -84,26 +86,32 @@ def _score_chunk(
     flat = [p for ps in split for p in ps]
     passage_proba = model.predict_proba(flat)
     passage_present = model.decide(passage_proba) if model.unit == "passage" else None
+    starts = np.zeros(len(split) + 1, dtype=np.intp)
+    np.cumsum([len(ps) for ps in split], out=starts[1:])
     if model.unit == "article":
         article_proba = model.predict_proba([a.text for a in chunk])
+    else:  # an article's score for a frame: its highest passage's
+        article_proba = np.maximum.reduceat(passage_proba, starts[:-1], axis=0)
+    # The whole chunk at once (decide works row by row), then plain Python numbers.
+    article_present = model.decide(article_proba).tolist()
+    article_rounded = [[round(x, 4) for x in row] for row in article_proba.tolist()]
+    frames_in_order = list(enumerate(model.frames))
     start = 0
     for i, (article, passages) in enumerate(zip(chunk, split)):
         proba = passage_proba[start : start + len(passages)]
-        scores = article_proba[i] if model.unit == "article" else proba.max(axis=0)
-        present = model.decide(scores[None, :])[0]
-        best = proba.argmax(axis=0)
+        present = article_present[i]
+        best = proba.argmax(axis=0).tolist()
         language = article.meta.get("language") or detect_language(article.text)
-        frames = [f for f, keep in zip(model.frames, present) if keep]
         record = {
             "id": article.id,
             **{k: v for k, v in article.meta.items() if k != "language"},
             "language": language,
             "passages": len(passages),
-            "scores": {f: _round(s) for f, s in zip(model.frames, scores)},
-            "frames": frames,
+            "scores": dict(zip(model.frames, article_rounded[i])),
+            "frames": [f for j, f in frames_in_order if present[j]],
             "evidence": {
-                f: {"passage": int(best[j]), "score": _round(proba[best[j], j]), "text": passages[best[j]]}
-                for j, f in enumerate(model.frames)
+                f: {"passage": best[j], "score": _round(proba[best[j], j]), "text": passages[best[j]]}
+                for j, f in frames_in_order
                 if present[j]
             },
         }

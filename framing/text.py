@@ -163,13 +163,17 @@ def detect_language(text: str) -> str:
     >>> detect_language("Kazakhstan and Russia")
     'en'
     """
-    # Counting code units in numpy is ~20x faster than regex findall on an article.
-    # UTF-16 keeps every BMP character one unit; astral ones (two surrogates) are neither script.
-    units = np.frombuffer(text.encode("utf-16-le", "surrogatepass"), dtype=np.uint16)
-    cyrillic = np.count_nonzero((units >= 0x0400) & (units <= 0x04FF))
-    folded = units | 0x20  # A-Z onto a-z; nothing else lands in a-z
-    latin = np.count_nonzero((folded >= 0x61) & (folded <= 0x7A))
+    # Counted on the UTF-8 bytes in two C passes (bytes.translate deleting every other
+    # byte): the characters U+0400-U+04FF are exactly those whose lead byte is
+    # 0xD0-0xD3, and an ASCII letter's byte occurs nowhere else in UTF-8.
+    data = text.encode("utf-8", "surrogatepass")
+    cyrillic = len(data.translate(None, _NOT_CYRILLIC_LEAD))
+    latin = len(data.translate(None, _NOT_LATIN))
     return "ru" if cyrillic > latin else "en"
+
+
+_NOT_CYRILLIC_LEAD = bytes(b for b in range(256) if not 0xD0 <= b <= 0xD3)
+_NOT_LATIN = bytes(b for b in range(256) if not (0x41 <= b <= 0x5A or 0x61 <= b <= 0x7A))
 
 
 def tokenize(text: str) -> list[str]:
