@@ -15,7 +15,10 @@ $(BIN)/framing: pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $@
 
+# pip compiles a package's bytecode when it installs it, but not an editable install's:
+# without this every run compiled framing's modules afresh (~0.4 s of each start here).
 install: $(BIN)/framing
+	@$(BIN)/python -m compileall -q framing
 
 # The main job: train the default model from labels/, score seeds/, compare the groups.
 demo: install
