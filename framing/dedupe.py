@@ -198,8 +198,9 @@ class NearDuplicates:
         self._oldest = 0  # running index of the oldest article still kept
         # Per article in the window, in rings indexed by running index % (window + 1):
         # signature and band keys as rows of two arrays (made at the first signature;
-        # ~0.6 kB an article, against ~2 kB as Python objects), whether it has keys,
-        # and its cluster's first article (index and id).
+        # 0.6 kB an article), whether it has keys, and its cluster's first article
+        # (index and id). Most of the window's ~4 kB an article is _buckets: 32 entries
+        # an article, each a 64-bit key (measured: 32 MB of the 40 MB of a full window).
         size = window + 1
         self._sigs: np.ndarray | None = None
         self._keys = np.zeros((size, _BANDS), dtype=np.uint64)
