@@ -68,6 +68,17 @@ class _CompactPickle:
         self._fitted()
         return X
 
+    def transform(self, raw_documents: Iterable[Any]) -> Any:
+        """Tf-idf matrix of the documents, as ``TfidfVectorizer.transform`` gives."""
+        X = self._counts(raw_documents)
+        parent: Any = super()
+        if X is None:
+            return parent.transform(raw_documents)  # scikit-learn's errors and other analyzers
+        this: Any = self  # a TfidfVectorizer (this is its mixin)
+        if this.binary:
+            X.data.fill(1)
+        return this._tfidf.transform(X, copy=False)
+
     def _counts(self, raw_documents: Iterable[Any]) -> sparse.csr_matrix | None:
         """The count matrix ``transform`` weights, or None where scikit-learn's own transform runs."""
         return None
@@ -364,15 +375,6 @@ class CharNgramVectorizer(_CompactPickle, TfidfVectorizer):
             lookup = _Lookup(self.vocabulary_, max_n=self.ngram_range[1], key=key)
             self._lookup = lookup
         return lookup if lookup.fits else None
-
-    def transform(self, raw_documents: Iterable[Any]) -> Any:
-        """Tf-idf matrix of the documents, as ``TfidfVectorizer.transform`` gives."""
-        X = self._counts(raw_documents)
-        if X is None:
-            return super().transform(raw_documents)  # scikit-learn's errors and other analyzers
-        if self.binary:
-            X.data.fill(1)
-        return self._tfidf.transform(X, copy=False)
 
     def _counts(self, raw_documents: Iterable[Any]) -> sparse.csr_matrix | None:
         """The count matrix of the documents; None (nothing read) where scikit-learn's transform runs."""
@@ -709,15 +711,6 @@ class WordNgramVectorizer(_CompactPickle, TfidfVectorizer):
             lookup = _StemLookup(self.vocabulary_, key=key)
             self._stem_lookup = lookup
         return lookup if lookup.fits else None
-
-    def transform(self, raw_documents: Iterable[Any]) -> Any:
-        """Tf-idf matrix of the documents, as ``TfidfVectorizer.transform`` gives."""
-        X = self._counts(raw_documents)
-        if X is None:
-            return super().transform(raw_documents)
-        if self.binary:
-            X.data.fill(1)
-        return self._tfidf.transform(X, copy=False)
 
     def _counts(self, raw_documents: Iterable[Any]) -> sparse.csr_matrix | None:
         """The count matrix of the documents; None (nothing read) where scikit-learn's transform runs."""

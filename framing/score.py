@@ -96,9 +96,10 @@ def _score_chunk(
     article_present = model.decide(article_proba).tolist()
     article_rounded = [[round(x, 4) for x in row] for row in article_proba.tolist()]
     frames_in_order = list(enumerate(model.frames))
-    start = 0
+    offsets = starts.tolist()
     for i, (article, passages) in enumerate(zip(chunk, split)):
-        proba = passage_proba[start : start + len(passages)]
+        start = offsets[i]
+        proba = passage_proba[start : offsets[i + 1]]
         present = article_present[i]
         best = proba.argmax(axis=0).tolist()
         language = article.meta.get("language") or detect_language(article.text)
@@ -133,7 +134,6 @@ def _score_chunk(
                     "frames": carried,
                 }
             )
-        start += len(passages)
         yield record, rows, passages
 
 

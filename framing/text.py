@@ -187,10 +187,11 @@ def tokenize(text: str) -> list[str]:
     return list(_tokens(text))
 
 
-# Token tuples of the most recent texts. Scoring tokenizes each passage for its
-# word features (a whole batch at once, through tokens_of) and again for its
-# near-duplicate shingles (one passage at a time, through tokenize), so both ways
-# share this. Oldest first; the oldest quarter goes when it is full.
+# Token tuples of the most recent texts, shared by tokenize and tokens_of. Without
+# the compiled kernels, scoring tokenizes each passage for its word features (a
+# batch at once, through tokens_of) and again for its near-duplicate shingles
+# (through tokenize); with them, both read runs of letters instead, and training's
+# word vocabulary is the main user. Oldest first; the oldest quarter goes when full.
 _RECENT_TOKENS: dict[str, tuple[str, ...]] = {}
 _RECENT_MAX = 4096
 
