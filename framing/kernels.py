@@ -33,7 +33,7 @@ __all__ = [
     "AVAILABLE", "char_wb_counts", "distinct_runs", "ensure_compiled", "minhash", "shingle_minhash", "tfidf_decision",
 ]
 
-# Fibonacci hashing constant (2**64 / phi), as in framing.features._Lookup.
+# Fibonacci hashing constant (2**64 / phi), as in framing.vocab.NgramTable.
 _PHI = 0x9E3779B97F4A7C15
 
 
@@ -162,7 +162,7 @@ def _char_wb_counts(
     and every window of ``min_n`` to ``max_n`` characters inside it is
     looked up; a padded word shorter than ``min_n`` counts once, whole. Keys
     pack ranks ``bits`` apart, the last character lowest, and are found in
-    the open-addressing table of :class:`framing.features._Lookup`.
+    the open-addressing table of :class:`framing.vocab.NgramTable`.
     Indices come sorted within each document.
 
     Words repeat, so each distinct word (distinct sequence of ranks: words

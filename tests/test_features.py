@@ -19,7 +19,7 @@ from scipy import sparse
 from sklearn.exceptions import NotFittedError
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from framing import features
+from framing import features, vocab
 from framing.features import CharNgramVectorizer, WordNgramVectorizer
 from framing.model import ModelConfig, build_vectorizer
 from framing.text import StemAnalyzer, normalize
@@ -350,7 +350,7 @@ def test_stem_path_after_refit_and_with_a_bounded_word_table(monkeypatch: pytest
     fast.fit(other)  # a new vocabulary: the stem tables are rebuilt
     sk.fit(other)
     assert_same(fast.transform(TEXTS + other), sk.transform(TEXTS + other))
-    monkeypatch.setattr(features, "_MAX_WORDS", 5)  # the word table starts afresh every few words
+    monkeypatch.setattr(vocab, "_MAX_WORDS", 5)  # the word table starts afresh every few words
     monkeypatch.setattr(features, "_WORD_BATCH_CHARS", 50)  # and documents are counted a few at a time
     fast.__dict__.pop("_stem_lookup")
     assert_same(fast.transform(TEXTS + other), sk.transform(TEXTS + other))

@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from framing import dedupe, features, kernels
+from framing import dedupe, kernels, vocab
 from framing.features import CharNgramVectorizer, WordNgramVectorizer
 from framing.text import StemAnalyzer, normalize
 
@@ -128,7 +128,7 @@ def test_features_numpy_fallback_is_used_without_numba(monkeypatch: Any) -> None
     monkeypatch.setattr(kernels, "shingle_minhash", fail)
     assert fast.transform(TEXTS).nnz > 0
     assert dedupe.signature(TEXTS[0]).shape == (96,)
-    assert features._space_table()[ord("\u3000")] and not features._space_table()[ord("a")]
+    assert vocab.space_table()[ord("\u3000")] and not vocab.space_table()[ord("a")]
 
 
 def test_ensure_compiled_holds_sigint_and_delivers_it_after() -> None:

@@ -1,0 +1,315 @@
+"""Vocabularies as numpy tables, and the counting that looks texts up in them.
+
+The fitted vocabulary of a feature block becomes tables that whole batches of
+text are looked up in at once: :class:`NgramTable` for character n-grams,
+:class:`StemTable` for stemmed word n-grams. The counting functions give a
+batch's count matrix as CSR arrays. Both :mod:`framing.features` (the
+scikit-learn vectorizers, for training and ``transform``) and
+:mod:`framing.scorer` (scoring without scikit-learn) count with them, so the
+two give the same counts. Nothing here imports scikit-learn or scipy.
+"""
+
+from __future__ import annotations
+
+from itertools import chain
+from typing import Any
+
+import numpy as np
+
+from . import kernels
+from .text import _STOP, StemAnalyzer, folded_letters, stem, tokens_of
+
+__all__ = [
+    "NgramTable", "StemTable", "WordCodes", "char_wb_counts", "count_pairs", "space_table", "stem_pairs", "tf_table",
+]
+
+# Words remembered by a stem table before it starts afresh; bounds memory in long-lived processes.
+_MAX_WORDS = 500_000
+
+
+def count_pairs(
+    rows: np.ndarray, cols: np.ndarray, n_rows: int, n_cols: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Count (row, col) pairs: ``(indptr, indices, counts)`` of a CSR matrix with sorted indices.
+
+    The matrix scikit-learn's ``_count_vocab`` builds (``counts`` are int64).
+    """
+    # One sortable key per pair, row-major; int32 when it fits (sorts twice as fast).
+    wide = n_rows * n_cols >= np.iinfo(np.int32).max
+    key_dtype: Any = np.int64 if wide else np.int32
+    pairs: np.ndarray = rows.astype(key_dtype, copy=False) * n_cols
+    pairs += cols
+    pairs.sort()
+    counts: np.ndarray
+    unique: np.ndarray
+    if pairs.size:
+        change = np.empty(pairs.size, dtype=bool)
+        change[0] = True
+        np.not_equal(pairs[1:], pairs[:-1], out=change[1:])
+        starts = np.flatnonzero(change)
+        counts = np.empty(starts.size, dtype=np.int64)
+        np.subtract(starts[1:], starts[:-1], out=counts[:-1])
+        counts[-1] = pairs.size - starts[-1]
+        unique = pairs[starts]
+    else:
+        counts = unique = np.zeros(0, dtype=key_dtype)
+    row, col = np.divmod(unique, n_cols)
+    indptr = np.zeros(n_rows + 1, dtype=np.int64)
+    np.cumsum(np.bincount(row, minlength=n_rows), out=indptr[1:])
+    index_dtype = np.int32 if max(unique.size, n_cols) < np.iinfo(np.int32).max else np.int64
+    return indptr.astype(index_dtype), col.astype(index_dtype), counts
+
+
+class NgramTable:
+    """Exact packed n-gram keys -> column, in a numpy open-addressing hash table.
+
+    Each character of the vocabulary's alphabet gets a rank from 1 to ``A``
+    (``bits`` bits); an n-gram's key is its ranks packed ``bits`` bits apart.
+    The ranks are never 0, so keys of different lengths differ too: the key
+    is a one-to-one encoding of the n-gram, and a match is never a collision.
+    """
+
+    def __init__(self, vocabulary: dict[str, int], *, max_n: int, key: Any = None):
+        self.key = key  # what the tables were built for (stale when it changes)
+        terms = list(vocabulary)
+        columns = np.fromiter(vocabulary.values(), dtype=np.int64, count=len(terms))
+        alphabet = np.unique(np.frombuffer("".join(terms).encode("utf-32-le"), dtype=np.uint32))
+        self.bits = max(int(alphabet.size).bit_length(), 1)
+        longest = max(map(len, terms), default=0)
+        # The caller falls back to scikit-learn's path when keys do not fit 64 bits.
+        self.fits = self.bits * max(longest, max_n) <= 64
+        self.alphabet = alphabet
+        self.rank_of: np.ndarray | None = None
+        if not self.fits:
+            return
+        keys = self.keys_of_terms(terms)
+        ordered = np.sort(keys)
+        if (ordered[1:] == ordered[:-1]).any():  # cannot happen (the packing is one-to-one); be safe
+            self.fits = False
+            return
+        size = 1 << max(int(4 * len(terms)).bit_length(), 4)  # load factor <= 1/4: short probes
+        self.shift = np.uint64(64 - (size.bit_length() - 1))
+        home = self._slots(keys)
+        # Linear probing, built in one pass: in order of home slot, each key takes
+        # the first free slot at or after its home. Slots run past ``size`` rather
+        # than wrapping, and the table ends with an empty slot that stops every probe.
+        order = np.argsort(home, kind="stable")
+        home = home[order]
+        rank = np.arange(len(terms))
+        slots = rank + np.maximum.accumulate(home - rank)  # pos[i] = max(home[i], pos[i-1] + 1)
+        length = max(size, int(slots.max(initial=0)) + 1) + 1
+        self.table_keys = np.zeros(length, dtype=np.uint64)  # 0: empty slot (no key is 0)
+        self.table_cols = np.full(length, -1, dtype=np.int32)
+        self.table_keys[slots] = keys[order]
+        self.table_cols[slots] = columns[order]
+
+    def ranks(self, codes: np.ndarray) -> np.ndarray:
+        """Rank of each code point (0 where not in the vocabulary's alphabet)."""
+        if self.rank_of is None:
+            # A table over every code point: one gather per character instead of a search.
+            table = np.zeros(0x110000, dtype=np.uint64)
+            table[self.alphabet] = np.arange(1, self.alphabet.size + 1, dtype=np.uint64)
+            self.rank_of = table
+        return self.rank_of[codes]
+
+    def keys_of_terms(self, terms: list[str]) -> np.ndarray:
+        """The packed key of each term."""
+        lengths = np.fromiter(map(len, terms), dtype=np.int64, count=len(terms))
+        ranks = self.ranks(np.frombuffer("".join(terms).encode("utf-32-le"), dtype=np.uint32))
+        starts = np.cumsum(lengths) - lengths
+        keys = np.zeros(len(terms), dtype=np.uint64)
+        for i in range(int(lengths.max(initial=0))):  # the i-th character of the terms that long
+            has = lengths > i
+            keys[has] = (keys[has] << np.uint64(self.bits)) | ranks[starts[has] + i]
+        return keys
+
+    def _slots(self, keys: np.ndarray) -> np.ndarray:
+        # Fibonacci hashing: the top bits of key * 2**64/phi spread packed keys evenly.
+        return ((keys * np.uint64(0x9E3779B97F4A7C15)) >> self.shift).astype(np.int64)
+
+    def columns(self, keys: np.ndarray) -> np.ndarray:
+        """Column of each key, -1 where it is not in the vocabulary."""
+        slots = self._slots(keys)
+        found = self.table_keys[slots]
+        # Most keys are settled by their first slot: their own key, or an empty slot.
+        out = self.table_cols[slots]
+        missed = found != keys
+        out[missed] = -1
+        pending = np.flatnonzero(missed & (found != 0))
+        slots = slots[pending]
+        while pending.size:  # the rest probe the following slots until settled
+            slots = slots + 1
+            found = self.table_keys[slots]
+            wanted = keys[pending]
+            hit = found == wanted
+            out[pending[hit]] = self.table_cols[slots[hit]]
+            more = ~hit & (found != 0)
+            pending, slots = pending[more], slots[more]
+        return out
+
+
+class WordCodes(dict[str, int]):
+    """Word -> ``(stem id << 1) | is_stop``, filled in (by stemming) as words are met.
+
+    One int per word, written with one dict assignment, keeps the table
+    consistent without a lock (there is nothing to hold across a fork).
+    """
+
+    def __init__(self, stem_ids: dict[str, int], unknown: int):
+        super().__init__()
+        self.stem_ids = stem_ids
+        self.unknown = unknown
+
+    def __missing__(self, word: str) -> int:
+        code = (self.stem_ids.get(stem(word), self.unknown) << 1) | (word in _STOP)
+        if len(self) >= _MAX_WORDS:
+            self.clear()
+        self[word] = code
+        return code
+
+
+class StemTable:
+    """A :class:`~framing.text.StemAnalyzer` vocabulary as numpy tables over stem ids.
+
+    Each stem in a vocabulary term gets an id ``0 .. unknown - 1``; a word
+    whose stem is in no term gets ``unknown``, so no n-gram holding it matches.
+    Unigram ``s`` is found by ``unigram_cols[id(s)]``, bigram ``"a b"`` (stems
+    hold no space) by its key ``id(a) << 32 | id(b)`` among ``bigram_keys``;
+    ``first[id]`` and ``second[id]`` say whether a stem starts or ends a
+    vocabulary bigram, so most pairs are settled without a search.
+    """
+
+    def __init__(self, vocabulary: dict[str, int], *, key: Any = None):
+        self.key = key  # what the tables were built for (stale when it changes)
+        self.fits = all(isinstance(term, str) for term in vocabulary)
+        stem_ids: dict[str, int] = {}
+        number = stem_ids.setdefault
+        unigrams: list[tuple[int, int]] = []
+        bigrams: list[tuple[int, int]] = []
+        for term, col in vocabulary.items() if self.fits else ():
+            parts = term.split(" ")
+            if len(parts) == 1:
+                unigrams.append((number(parts[0], len(stem_ids)), col))
+            elif len(parts) == 2:  # longer terms are no n-gram of length <= 2
+                first = number(parts[0], len(stem_ids))
+                bigrams.append(((first << 32) | number(parts[1], len(stem_ids)), col))
+        self.unknown = len(stem_ids)
+        self.fits = self.fits and self.unknown < 1 << 31
+        self.unigram_cols = np.full(self.unknown + 1, -1, dtype=np.int64)
+        if unigrams:
+            ids, cols = np.array(unigrams, dtype=np.int64).T
+            self.unigram_cols[ids] = cols
+        pairs = np.array(bigrams, dtype=np.int64).reshape(-1, 2)
+        order = np.argsort(pairs[:, 0])
+        # One sentinel key past every real one, so that searchsorted's index is always valid.
+        self.bigram_keys = np.append(pairs[order, 0], np.iinfo(np.int64).max)
+        self.bigram_cols = np.append(pairs[order, 1], -1)
+        self.first = np.zeros(self.unknown + 1, dtype=bool)
+        self.first[pairs[:, 0] >> 32] = True
+        self.second = np.zeros(self.unknown + 1, dtype=bool)
+        self.second[pairs[:, 0] & 0xFFFFFFFF] = True
+        self.words = WordCodes(stem_ids, self.unknown)
+
+    def bigram_columns(self, keys: np.ndarray) -> np.ndarray:
+        """Column of each bigram key, -1 where it is not in the vocabulary."""
+        at = np.searchsorted(self.bigram_keys, keys)
+        return np.where(self.bigram_keys[at] == keys, self.bigram_cols[at], -1)
+
+
+_SPACE: np.ndarray | None = None
+
+
+def space_table() -> np.ndarray:
+    """Whether each code point is whitespace to ``str.split`` (all such code points are below U+3001)."""
+    global _SPACE
+    if _SPACE is None:
+        table = np.zeros(0x110000, dtype=np.bool_)
+        table[[c for c in range(0x3001) if chr(c).isspace()]] = True
+        _SPACE = table
+    return _SPACE
+
+
+def char_wb_counts(
+    docs: list[str], table: NgramTable, *, ngram_range: tuple[int, int], n_cols: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Counts of the ``char_wb`` n-grams of preprocessed documents that are in the table.
+
+    One compiled pass (:func:`framing.kernels.char_wb_counts`); returns the
+    ``(indptr, indices, counts)`` of the count matrix, indices sorted. Needs
+    the kernels (:data:`framing.kernels.AVAILABLE`) and a table that fits.
+    """
+    lengths = np.fromiter(map(len, docs), dtype=np.int64, count=len(docs))
+    starts = np.zeros(len(docs) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=starts[1:])
+    codes = np.frombuffer("".join(docs).encode("utf-32-le"), dtype=np.uint32)
+    indptr, indices, counts = kernels.char_wb_counts(
+        table.ranks(codes),
+        space_table()[codes],
+        starts,
+        pad=int(table.ranks(np.array([ord(" ")], dtype=np.uint32))[0]),
+        bits=table.bits,
+        ngram_range=ngram_range,
+        table_keys=table.table_keys,
+        table_cols=table.table_cols,
+        shift=int(table.shift),
+        n_cols=n_cols,
+    )
+    # The kernel's arrays are views of larger buffers: copy them to free those.
+    return indptr, indices.copy(), counts.copy()
+
+
+def stem_pairs(docs: list[str], table: StemTable, *, analyzer: StemAnalyzer) -> tuple[np.ndarray, np.ndarray]:
+    """``(row, column)`` of every vocabulary n-gram the analyzer finds in decoded documents.
+
+    Counting the pairs (:func:`count_pairs`) gives the count matrix the
+    analyzer's n-grams would; no n-gram string is made.
+    """
+    low, high = analyzer.ngram_range
+    if kernels.AVAILABLE:
+        # The analyzer's words are the runs of letters of the folded text: find the
+        # batch's distinct words in one compiled pass and look each up once, making
+        # no string per token.
+        joined, points, letters, starts = folded_letters(docs)
+        token_word, doc_tokens, word_start, word_length = kernels.distinct_runs(points, ~letters, starts)
+        ends = word_start + word_length
+        words = map(joined.__getitem__, map(slice, word_start.tolist(), ends.tolist()))
+        word_codes = np.fromiter(map(table.words.__getitem__, words), dtype=np.int64, count=word_start.size)
+        codes = word_codes[token_word]
+        lengths = np.diff(doc_tokens)
+    else:
+        tokens = tokens_of(docs)  # the analyzer's own tokenisation, for the whole batch at once
+        lengths = np.fromiter(map(len, tokens), dtype=np.int64, count=len(tokens))
+        codes = np.fromiter(
+            map(table.words.__getitem__, chain.from_iterable(tokens)), dtype=np.int64, count=int(lengths.sum())
+        )
+    rows = np.repeat(np.arange(len(docs), dtype=np.int64), lengths)
+    if analyzer.stop_words:  # dropped before n-grams are formed, as the analyzer does
+        kept = (codes & 1) == 0
+        codes, rows = codes[kept], rows[kept]
+    stems = codes >> 1
+    found_rows: list[np.ndarray] = []
+    found_cols: list[np.ndarray] = []
+    if low == 1:
+        cols = table.unigram_cols[stems]
+        hit = cols >= 0
+        found_rows.append(rows[hit])
+        found_cols.append(cols[hit])
+    if high == 2:
+        # Pairs in one document (no bigram crosses documents) that may be a vocabulary bigram.
+        at = np.flatnonzero(table.first[stems[:-1]] & table.second[stems[1:]] & (rows[1:] == rows[:-1]))
+        cols = table.bigram_columns((stems[at] << 32) | stems[at + 1])
+        hit = cols >= 0
+        found_rows.append(rows[at[hit]])
+        found_cols.append(cols[hit])
+    return np.concatenate(found_rows), np.concatenate(found_cols)
+
+
+def tf_table(top: int, *, binary: bool, sublinear_tf: bool) -> np.ndarray:
+    """The tf weight of each count 0..top, as ``TfidfTransformer.transform`` computes it (float32)."""
+    if binary:
+        return np.ones(top + 1, dtype=np.float32)
+    table = np.arange(top + 1, dtype=np.float32)
+    if sublinear_tf:  # numpy's float32 log, as scikit-learn applies it to float32 data
+        table[1:] = np.log(table[1:])
+        table[1:] += 1.0
+    return table
