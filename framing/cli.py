@@ -27,13 +27,14 @@ from typer.core import TyperGroup
 from . import __version__
 from .atomic import atomic_write, check_writable
 from .codebook import load_codebook
-from .cues import cues_from_codebook
 from .dedupe import WINDOW
 from .errors import FramingError, InputWarning, ModelError
-from .evaluate import cross_validate, evaluate_model
 from .labels import read_labels
-from .model import ModelConfig, card_path, load_model, save_model, train
+from .modelfile import card_path
 from .score import ScoreSummary, score
+
+# Commands import what only they need inside them: scikit-learn, which training,
+# evaluating and explaining need, takes about 2 s to import, and scoring can do without it.
 
 out_console = Console()
 err_console = Console(stderr=True)
@@ -215,6 +216,8 @@ def train_cmd(
     ] = None,
 ) -> None:
     """Train a frame model from labelled passages and write it with its card."""
+    from .cues import cues_from_codebook
+    from .model import ModelConfig, save_model, train
     from .versions import lineage
 
     check_writable(out, force=force)  # before training, which can take minutes
@@ -395,6 +398,9 @@ def evaluate_cmd(
     ] = None,
 ) -> None:
     """Micro/macro F1 and per-frame precision, recall, F1 and support."""
+    from .evaluate import cross_validate, evaluate_model
+    from .model import load_model
+
     if (model is None) == (cv is None):
         raise typer.BadParameter("give exactly one of --model or --cv")
     if also_train and cv is None:
@@ -792,6 +798,7 @@ def explain_cmd(
     from rich.text import Text
 
     from .explain import explain_input, explanation_html, token_weights
+    from .model import load_model
 
     if html_out is not None:
         check_writable(html_out, force=force)
@@ -831,6 +838,7 @@ def inspect_cmd(
 ) -> None:
     """A model's card and the strongest positive and negative terms per frame in each language."""
     from .explain import strongest_terms
+    from .model import load_model
 
     loaded = load_model(model)
     card = loaded.card

@@ -1341,7 +1341,7 @@ def compare_files(
         raise OutputError("--report, --json and --csv must be different files")
     card = None
     if model is not None:
-        from .model import read_card
+        from .modelfile import read_card
 
         card = read_card(model)
     data = read_scores(paths)

@@ -31,16 +31,19 @@ import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from .corpus import TABLE_SUFFIXES, OnError, OnWarning, expand_patterns, read_articles
 from .dedupe import WINDOW
 from .errors import FramingError, InputError, OutputError
-from .model import FrameModel
 from .parallel import available_cores
 from .score import CHUNK, ScoreSummary, _chunks, _Run, _score_for_writing
+from .scorer import Scorer
+
+if TYPE_CHECKING:
+    from .model import FrameModel
 
 __all__ = ["score_dask", "DaskEngineError", "INSTALL_HINT"]
 
@@ -68,7 +71,7 @@ class _Stop(Exception):
 def _score_shard(
     shard: str,
     part: str,
-    model: FrameModel,
+    model: Scorer | FrameModel,
     passage_records: bool,
     skip_bad: bool,
     text_field: str,
@@ -209,7 +212,7 @@ def _client(scheduler: str, *, n_workers: int | None, timeout: float) -> Iterato
 def score_dask(
     shards: Iterable[str | Path],
     *,
-    model: str | Path | FrameModel,
+    model: str | Path | Scorer | FrameModel,
     out: str | Path,
     passages_out: str | Path | None = None,
     scheduler: str = "local",
@@ -234,7 +237,7 @@ def score_dask(
     shards : iterable of str or Path
         JSONL or CSV files of articles, or glob patterns of them (expanded and
         sorted; a pattern matching nothing is an error). One task per shard.
-    model : path or FrameModel
+    model : path, Scorer or FrameModel
         A model file (checked against its card) or a loaded model. It is
         loaded here and sent once to each worker.
     out, passages_out : path

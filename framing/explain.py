@@ -21,8 +21,9 @@ import numpy as np
 from scipy import sparse
 
 from .errors import InputError
-from .model import FrameModel, _sigmoid
+from .model import FrameModel
 from .passages import split_passages
+from .scorer import _sigmoid
 from .text import normalize, tokenize
 
 __all__ = [

@@ -11,10 +11,10 @@ only models you trust should be loaded at all.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import multiprocessing
 import os
+import pickle
 import platform
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
@@ -33,7 +33,10 @@ from .atomic import check_writable, make_temp
 from .errors import ModelError, OutputError, TrainingError
 from .features import CharNgramVectorizer, WordNgramVectorizer
 from .labels import LabelledPassage, label_counts, labels_digest
+from .modelfile import FORMAT, card_path, read_card, read_payload, sha256_of
 from .parallel import available_cores, keep_freed_memory, ordered_map
+from .scorer import STATE_VERSION, TERM_SEP, apply_calibration, constant_logit, row_groups
+from .scorer import decide as _decide
 from .text import StemAnalyzer, fold_words, normalize
 
 __all__ = [
@@ -44,6 +47,7 @@ __all__ = [
     "load_model",
     "read_card",
     "card_path",
+    "scoring_state",
     "build_vectorizer",
     "fit_features",
     "tune_thresholds",
@@ -57,7 +61,6 @@ __all__ = [
     "MIN_POSITIVES",
 ]
 
-FORMAT = "framing-model/1"
 # A frame seen fewer times than this cannot be learnt or have a threshold tuned.
 MIN_POSITIVES = 3
 # Median words per training text above which texts are taken to be whole articles.
@@ -177,15 +180,10 @@ def _decision(classifiers: Sequence[Any], X: Any) -> np.ndarray:
     cols = []
     for clf in classifiers:
         if isinstance(clf, float):
-            p = min(max(clf, 1e-3), 1 - 1e-3)
-            cols.append(np.full(X.shape[0], np.log(p / (1 - p))))
+            cols.append(np.full(X.shape[0], constant_logit(clf)))
         else:
             cols.append(clf.decision_function(X))
     return np.column_stack(cols) if cols else np.zeros((X.shape[0], 0))
-
-
-def _sigmoid(z: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-np.clip(z, -35, 35)))
 
 
 def fit_calibration(D: np.ndarray, Y: np.ndarray, judged: np.ndarray | None = None) -> np.ndarray:
@@ -214,24 +212,6 @@ def fit_calibration(D: np.ndarray, Y: np.ndarray, judged: np.ndarray | None = No
             prior = min(max(float(y.mean()), 1e-3), 1 - 1e-3)
             out[j] = (0.0, np.log(prior / (1 - prior)))
     return out
-
-
-def apply_calibration(D: np.ndarray, calibration: np.ndarray) -> np.ndarray:
-    """Calibrated probabilities from decision values."""
-    return _sigmoid(D * calibration[None, :, 0] + calibration[None, :, 1])
-
-
-def _decide(proba: np.ndarray, thresholds: np.ndarray, min_frames: int) -> np.ndarray:
-    present = proba >= thresholds[None, :]
-    if min_frames and proba.shape[1]:
-        # Every article carries some frame: where fewer than ``min_frames`` pass,
-        # add those closest to passing (relative to their thresholds).
-        short = np.flatnonzero(present.sum(axis=1) < min_frames)
-        if short.size:
-            ratio = proba[short] / np.maximum(thresholds[None, :], 1e-9)
-            top = np.argsort(-ratio, axis=1, kind="stable")[:, :min_frames]
-            present[short[:, None], top] = True
-    return present
 
 
 def _shared_threshold(
@@ -332,29 +312,6 @@ def tune_thresholds(
     )
 
 
-# Characters of text whose feature matrices are built at a time when scoring: about
-# 70 articles of 3 kB; their temporaries stay a few tens of MB whatever the batch.
-_ROW_CHARS = 250_000
-
-
-def _row_groups(texts: Sequence[str]) -> list[slice]:
-    """Consecutive slices of ``texts`` of at most ``_ROW_CHARS`` characters.
-
-    Each slice holds at least one text (a longer text is a slice of its own);
-    no texts give no slices.
-    """
-    groups: list[slice] = []
-    start, size = 0, 0
-    for i, text in enumerate(texts):
-        if i > start and size + len(text) > _ROW_CHARS:
-            groups.append(slice(start, i))
-            start, size = i, 0
-        size += len(text)
-    if texts:
-        groups.append(slice(start, len(texts)))
-    return groups
-
-
 class FrameModel:
     """A trained frame model: features, one classifier and one threshold per frame.
 
@@ -413,7 +370,7 @@ class FrameModel:
         total = np.zeros((len(texts), len(linear)))
         # Rows a group at a time: the matrices (and their float64 copies for the
         # product) of a group of at most _ROW_CHARS characters are all that is held.
-        for rows in _row_groups(texts):
+        for rows in row_groups(texts):
             group = [texts[i] for i in range(rows.start, rows.stop)]
             start = 0
             for block in blocks:
@@ -905,18 +862,70 @@ def library_versions() -> dict[str, str]:
     }
 
 
-def card_path(model_path: str | Path) -> Path:
-    """The card beside a model: ``models/x.joblib`` -> ``models/x.card.json``."""
-    model_path = Path(model_path)
-    return model_path.with_name(model_path.stem + ".card.json")
+def scoring_state(model: FrameModel) -> dict[str, Any] | None:
+    """The model's scoring form (read by :class:`framing.scorer.Scorer`), or None where it has none.
 
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    Plain arrays and Python: each block's vocabulary, idf and tf-idf settings,
+    the stacked weights, intercepts, calibration and thresholds. A model has
+    one when it is calibrated, has at least two fitted classifiers and its
+    features are framing's own word and character blocks with the usual tf-idf
+    settings; its scores are then the model's own, bit for bit.
+    """
+    union = model.vectorizer
+    calibration = getattr(model, "calibration", None)
+    linear = [j for j, clf in enumerate(model.classifiers) if not isinstance(clf, float)]
+    if calibration is None or not isinstance(union, FeatureUnion) or union.transformer_weights or len(linear) < 2:
+        return None
+    blocks: list[dict[str, Any]] = []
+    for _, block in union.transformer_list:
+        if not (
+            isinstance(block, (CharNgramVectorizer, WordNgramVectorizer))
+            and hasattr(block, "vocabulary_")
+            and block.norm == "l2"
+            and block.use_idf
+            and block.dtype == np.float32
+            and block.input == "content"
+        ):
+            return None
+        terms = [""] * len(block.vocabulary_)
+        for term, col in block.vocabulary_.items():
+            if not isinstance(term, str) or TERM_SEP in term:
+                return None
+            terms[col] = term
+        common = {
+            "terms": TERM_SEP.join(terms),
+            "idf": np.asarray(block.idf_),
+            "binary": bool(block.binary),
+            "sublinear_tf": bool(block.sublinear_tf),
+        }
+        if isinstance(block, CharNgramVectorizer):
+            # The scorer folds text with fold_words, the character block's own preprocessing.
+            if block.analyzer != "char_wb" or getattr(block.preprocessor, "same_words", None) is not fold_words:
+                return None
+            if block._get_lookup() is None:
+                return None
+            blocks.append({"kind": "char_wb", "ngram_range": tuple(block.ngram_range), **common})
+        else:
+            if block._get_stem_lookup() is None:
+                return None
+            analyzer = block.analyzer
+            blocks.append({"kind": "stems", "ngram_range": analyzer.ngram_range, "analyzer": analyzer, **common})
+    weights, intercepts = model._stacked_weights(linear)
+    if sum(len(block.vocabulary_) for _, block in union.transformer_list) != weights.shape[0]:
+        return None
+    return {
+        "version": STATE_VERSION,
+        "frames": list(model.frames),
+        "unit": model.unit,
+        "thresholds": np.asarray(model.thresholds, dtype=float),
+        "min_frames": int(getattr(model, "min_frames", int(model.config.at_least_one))),
+        "calibration": np.asarray(calibration),
+        "linear": linear,
+        "logits": [0.0 if j in linear else constant_logit(clf) for j, clf in enumerate(model.classifiers)],
+        "weights": weights,
+        "intercepts": intercepts,
+        "blocks": blocks,
+    }
 
 
 def save_model(
@@ -924,6 +933,7 @@ def save_model(
 ) -> Path:
     """Write the model and its JSON card beside it; return the card's path.
 
+    The file holds the model and its scoring form (see :mod:`framing.modelfile`).
     Both files are written to temporary names and renamed into place only when
     both are complete, so a failed save leaves any older model as it was.
     """
@@ -934,15 +944,19 @@ def save_model(
     check_writable(path, force=force)
     check_writable(card_file, force=force)
     card = {**model.card, **(extra_card or {})}
+    card["format"] = FORMAT
     card["created"] = datetime.now(UTC).isoformat(timespec="seconds")
     card["model_file"] = path.name
     model.card = card
+    # The model is pickled into bytes of its own, so that scoring reads the file
+    # without unpickling it (and without importing scikit-learn).
+    payload = {"format": FORMAT, "model": pickle.dumps(model, protocol=5), "scorer": scoring_state(model)}
     tmp_model = tmp_card = None
     try:
         fd, tmp_model = make_temp(path)
         os.close(fd)
-        joblib.dump({"format": FORMAT, "model": model}, tmp_model, compress=3)
-        card["model_sha256"] = _sha256(tmp_model)
+        joblib.dump(payload, tmp_model, compress=3)
+        card["model_sha256"] = sha256_of(tmp_model)
         fd, tmp_card = make_temp(card_file)
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             json.dump(card, fh, indent=2, ensure_ascii=False)
@@ -958,57 +972,32 @@ def save_model(
     return card_file
 
 
-def read_card(path: str | Path) -> dict[str, Any]:
-    """The card of a model file, without loading the model."""
-    path = Path(path)
-    card_file = card_path(path)
-    if not path.is_file():
-        raise ModelError(f"{path}: no such model file; train one with 'framing train'")
-    if not card_file.is_file():
-        raise ModelError(f"{path}: no card {card_file.name} beside it; refusing to load an unverified model")
-    try:
-        card = json.loads(card_file.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ModelError(f"{card_file}: unreadable model card ({exc})") from None
-    if not isinstance(card, dict) or card.get("format") != FORMAT:
-        raise ModelError(f"{card_file}: not a framing model card")
-    return card
-
-
 def load_model(path: str | Path) -> FrameModel:
     """Load a model after checking it against its card.
 
     The file's sha256 must equal the card's before a byte is unpickled, and the
-    scikit-learn version must match the one it was trained with.
+    scikit-learn version must match the one it was trained with. To score, the
+    lighter :func:`framing.scorer.load_scorer` reads only the scoring form.
 
     Raises
     ------
     ModelError
         Missing file or card, changed or truncated file, other scikit-learn version.
     """
-    import joblib
-    import sklearn
+    payload, card = read_payload(path)
+    return model_of_payload(payload, card, path)
 
-    path = Path(path)
-    card = read_card(path)
-    if _sha256(path) != card.get("model_sha256"):
-        raise ModelError(
-            f"{path}: file differs from its card (sha256 mismatch): changed or damaged since "
-            "training; refusing to load it. Retrain, or restore the original file"
-        )
-    made_with = card.get("versions", {}).get("scikit-learn")
-    if made_with != sklearn.__version__:
-        raise ModelError(
-            f"{path}: made with scikit-learn {made_with}, this is {sklearn.__version__}; "
-            "retrain it with 'framing train' (or install that version)"
-        )
-    try:
-        payload = joblib.load(path)
-    except Exception as exc:  # any unpickling failure means a damaged file
-        raise ModelError(f"{path}: cannot load model ({type(exc).__name__}); retrain it") from None
-    if not isinstance(payload, dict) or payload.get("format") != FORMAT:
+
+def model_of_payload(payload: dict[str, Any], card: dict[str, Any], path: str | Path) -> FrameModel:
+    """The model a checked model file holds (see :func:`framing.modelfile.read_payload`)."""
+    model = payload.get("model")
+    if isinstance(model, bytes):
+        try:
+            model = pickle.loads(model)
+        except Exception as exc:  # any unpickling failure means a damaged file
+            raise ModelError(f"{path}: cannot load model ({type(exc).__name__}); retrain it") from None
+    if not isinstance(model, FrameModel):
         raise ModelError(f"{path}: not a framing model")
-    model: FrameModel = payload["model"]
     model.card = card
     _use_fast_blocks(model.vectorizer)
     return model

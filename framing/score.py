@@ -22,7 +22,7 @@ import warnings
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -31,10 +31,13 @@ from .atomic import atomic_write, check_writable
 from .corpus import Article, OnError, OnWarning, read_articles
 from .dedupe import WINDOW, NearDuplicates, signatures
 from .errors import InputError, InputWarning, OutputError
-from .model import FrameModel, load_model
 from .parallel import available_cores, ordered_map
 from .passages import split_passages
+from .scorer import Scorer, load_scorer
 from .text import detect_language
+
+if TYPE_CHECKING:
+    from .model import FrameModel
 
 __all__ = ["score_articles", "score", "ScoreSummary", "OUTPUT_SUFFIXES"]
 
@@ -62,7 +65,7 @@ def _round(x: float) -> float:
 
 
 def _score_chunk(
-    chunk: list[Article], model: FrameModel, on_error: OnError | None = None, *, passage_records: bool = True
+    chunk: list[Article], model: Scorer | FrameModel, on_error: OnError | None = None, *, passage_records: bool = True
 ) -> Iterator[tuple[dict[str, Any], list[dict[str, Any]], list[str]]]:
     """Score one chunk: yield each article's record, its passage records and its passages."""
     split = []
@@ -138,7 +141,7 @@ def _score_chunk(
 
 
 def score_articles(
-    articles: Iterable[Article], model: FrameModel, *, chunk_size: int = CHUNK, on_error: OnError | None = None
+    articles: Iterable[Article], model: Scorer | FrameModel, *, chunk_size: int = CHUNK, on_error: OnError | None = None
 ) -> Iterator[tuple[dict[str, Any], list[dict[str, Any]]]]:
     """Yield ``(article record, passage records)`` for each article, in order.
 
@@ -180,12 +183,12 @@ _Item = tuple[Any, ...]
 _WORKER: dict[str, Any] = {}
 
 
-def _set_worker_model(model: FrameModel, passage_records: bool) -> None:
+def _set_worker_model(model: Scorer | FrameModel, passage_records: bool) -> None:
     _WORKER["model"], _WORKER["passage_records"] = model, passage_records
 
 
 def _score_for_writing(
-    chunk: list[Article], *, model: FrameModel | None = None, passage_records: bool | None = None
+    chunk: list[Article], *, model: Scorer | FrameModel | None = None, passage_records: bool | None = None
 ) -> list[_Item]:
     """Score a chunk into JSON text (in a worker process, or in this one).
 
@@ -301,7 +304,7 @@ def _suffix(path: Path) -> str:
 def score(
     inputs: Iterable[str | Path],
     *,
-    model: str | Path | FrameModel,
+    model: str | Path | Scorer | FrameModel,
     out: str | Path,
     passages_out: str | Path | None = None,
     force: bool = False,
@@ -327,8 +330,9 @@ def score(
     ----------
     inputs : iterable of str or Path
         As :func:`~framing.corpus.read_articles`.
-    model : path or FrameModel
-        A model file (checked against its card) or a loaded model.
+    model : path, Scorer or FrameModel
+        A model file (checked against its card; only its scoring form is read
+        where it has one, see :mod:`framing.scorer`) or a loaded model.
     out : path
         ``.jsonl`` or ``.csv``: one record per article.
     passages_out : path, optional
@@ -415,7 +419,7 @@ class _Run:
         out: str | Path,
         passages_out: str | Path | None,
         force: bool,
-        model: str | Path | FrameModel,
+        model: str | Path | Scorer | FrameModel,
         keep_records: int,
         skip_bad: bool,
         on_skip: OnError | None,
@@ -435,7 +439,7 @@ class _Run:
                 raise OutputError(f"{out}: --out and --passages must be different files")
         self.force, self.keep_records = force, keep_records
         self._on_skip, self._on_warning = on_skip, on_warning
-        self.model = model if isinstance(model, FrameModel) else load_model(model)
+        self.model = load_scorer(model) if isinstance(model, (str, Path)) else model
         self.summary = ScoreSummary(out=out, frames=self.model.frames, passages_out=self.passages_out)
         self.on_error: OnError | None = self.skip if skip_bad else None
         self.duplicates = NearDuplicates(window=dedupe_window)

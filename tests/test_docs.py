@@ -59,3 +59,15 @@ def test_command_is_in_the_readme(name: str) -> None:
     assert README.is_file(), "README.md is missing"
     text = README.read_text(encoding="utf-8")
     assert re.search(rf"`framing {re.escape(name)}[` ]", text), f"README.md does not document `framing {name}`"
+
+
+def test_every_public_name_resolves_and_unknown_names_do_not() -> None:
+    # framing/__init__.py imports its names on first use (so that scoring skips scikit-learn):
+    # each name of __all__ must be found where the package says it lives.
+    import framing
+
+    for name in framing.__all__:
+        assert getattr(framing, name) is not None, name
+        assert name in dir(framing)
+    with pytest.raises(AttributeError, match="no attribute 'nothing_here'"):
+        framing.nothing_here  # noqa: B018

@@ -29,21 +29,21 @@ def test_block_decision_falls_back_for_weighted_unions(model: FrameModel) -> Non
 
 def test_decision_in_groups_of_rows_equals_one_group(model: FrameModel, monkeypatch) -> None:
     # Scoring builds the matrices of at most _ROW_CHARS characters at a time.
-    import framing.model as model_module
+    import framing.scorer as scorer_module
 
     texts = TEXTS + EDGE
     whole = model._decision_of_texts(texts)
-    monkeypatch.setattr(model_module, "_ROW_CHARS", 120)
-    assert len(model_module._row_groups(texts)) > 5
+    monkeypatch.setattr(scorer_module, "_ROW_CHARS", 120)
+    assert len(scorer_module.row_groups(texts)) > 5
     np.testing.assert_array_equal(model._decision_of_texts(texts), whole)
     assert model._decision_of_texts([]).shape == (0, len(model.frames))
 
 
 def test_row_groups_cover_every_text_once_in_order(monkeypatch) -> None:
-    import framing.model as model_module
+    import framing.scorer as scorer_module
 
-    monkeypatch.setattr(model_module, "_ROW_CHARS", 10)
+    monkeypatch.setattr(scorer_module, "_ROW_CHARS", 10)
     texts = ["a" * 4, "b" * 4, "c" * 30, "", "d" * 2, "e" * 9]
-    groups = model_module._row_groups(texts)
+    groups = scorer_module.row_groups(texts)
     assert [texts[g] for g in groups] == [texts[0:2], texts[2:3], texts[3:5], texts[5:6]]
-    assert model_module._row_groups([]) == []
+    assert scorer_module.row_groups([]) == []

@@ -1,0 +1,240 @@
+"""Scoring without scikit-learn: a trained model's features and weights as plain arrays.
+
+A model file holds, beside the scikit-learn model, its *scoring form*: for each
+feature block its vocabulary, idf and tf-idf settings, the classifiers' weights
+stacked into one matrix, the calibration and the thresholds, all numpy arrays
+and plain Python (:func:`framing.model.scoring_state` makes it). ``framing
+score`` reads only that, so it never imports scikit-learn, which takes about
+2 s of every run's start-up here, and it does not unpickle the model's
+scikit-learn objects.
+
+The probabilities are the model's own, bit for bit: the blocks count with the
+same code as the model's vectorizers (:mod:`framing.vocab`), weight and
+multiply in one compiled pass as they do (:func:`framing.kernels.tfidf_decision`),
+and add the blocks, the intercepts and the calibration in the same order.
+
+Models the scoring form cannot describe (opt-in cue features, uncalibrated
+models, or a platform without numba) are loaded whole, with scikit-learn.
+
+Examples
+--------
+>>> from framing import train, save_model, LabelledPassage
+>>> import tempfile, pathlib
+>>> labels = [LabelledPassage(text=t, frames=f, language="en", id=str(i), source=f"a{i % 4}")
+...           for i, (t, f) in enumerate([("Russia sanctions trade", ["sanctions_economy"]),
+...                                        ("CSTO troops arrive", ["security_alliance"])] * 6)]
+>>> path = pathlib.Path(tempfile.mkdtemp()) / "m.joblib"
+>>> _ = save_model(train(labels, random_state=0), path)
+>>> scorer = load_scorer(path)
+>>> type(scorer).__name__, scorer.frames
+('Scorer', ['sanctions_economy', 'security_alliance'])
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from itertools import pairwise
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from . import kernels
+from .modelfile import read_payload
+from .text import fold_words
+from .vocab import NgramTable, StemTable, char_wb_counts, count_pairs, stem_pairs, tf_table
+
+if TYPE_CHECKING:
+    from .model import FrameModel
+
+__all__ = ["Scorer", "load_scorer", "apply_calibration", "decide"]
+
+# Version of the scoring form's layout; a form of another version is not used.
+STATE_VERSION = 1
+# Separates the vocabulary's terms in the scoring form (terms holding it have no form).
+TERM_SEP = "\x00"
+# Characters of text whose counts are built at a time when scoring: about
+# 70 articles of 3 kB; their temporaries stay a few tens of MB whatever the batch.
+_ROW_CHARS = 250_000
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-np.clip(z, -35, 35)))
+
+
+def apply_calibration(D: np.ndarray, calibration: np.ndarray) -> np.ndarray:
+    """Calibrated probabilities from decision values."""
+    return _sigmoid(D * calibration[None, :, 0] + calibration[None, :, 1])
+
+
+def decide(proba: np.ndarray, thresholds: np.ndarray, min_frames: int) -> np.ndarray:
+    """Which frames are present: at or over each threshold, and at least ``min_frames`` of them."""
+    present = proba >= thresholds[None, :]
+    if min_frames and proba.shape[1]:
+        # Every article carries some frame: where fewer than ``min_frames`` pass,
+        # add those closest to passing (relative to their thresholds).
+        short = np.flatnonzero(present.sum(axis=1) < min_frames)
+        if short.size:
+            ratio = proba[short] / np.maximum(thresholds[None, :], 1e-9)
+            top = np.argsort(-ratio, axis=1, kind="stable")[:, :min_frames]
+            present[short[:, None], top] = True
+    return present
+
+
+def constant_logit(prior: float) -> float:
+    """The decision value of a frame whose classifier saw one class: its prior's logit."""
+    p = min(max(prior, 1e-3), 1 - 1e-3)
+    return float(np.log(p / (1 - p)))
+
+
+def row_groups(texts: Sequence[str]) -> list[slice]:
+    """Consecutive slices of ``texts`` of at most ``_ROW_CHARS`` characters.
+
+    Each slice holds at least one text (a longer text is a slice of its own);
+    no texts give no slices.
+    """
+    groups: list[slice] = []
+    start, size = 0, 0
+    for i, text in enumerate(texts):
+        if i > start and size + len(text) > _ROW_CHARS:
+            groups.append(slice(start, i))
+            start, size = i, 0
+        size += len(text)
+    if texts:
+        groups.append(slice(start, len(texts)))
+    return groups
+
+
+def split_terms(joined: str) -> dict[str, int]:
+    """A vocabulary (term -> column) from its terms joined with :data:`TERM_SEP` in column order."""
+    terms = joined.split(TERM_SEP)
+    return dict(zip(terms, range(len(terms))))
+
+
+class _Block:
+    """One feature block: counts of its vocabulary's n-grams, weighted by tf-idf."""
+
+    def __init__(self, state: dict[str, Any]):
+        self.kind = state["kind"]
+        vocabulary = split_terms(state["terms"])
+        self.n_cols = len(vocabulary)
+        self.idf = np.asarray(state["idf"])
+        self.binary = bool(state["binary"])
+        self.sublinear_tf = bool(state["sublinear_tf"])
+        self.ngram_range = tuple(state["ngram_range"])
+        self.analyzer = state.get("analyzer")
+        self.table: NgramTable | StemTable
+        if self.kind == "char_wb":
+            self.table = NgramTable(vocabulary, max_n=self.ngram_range[1])
+        else:
+            self.table = StemTable(vocabulary)
+        if not self.table.fits or self.idf.shape != (self.n_cols,):
+            raise ValueError("the scoring form does not describe its vocabulary")
+
+    def counts(self, docs: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(indptr, indices, counts)`` of the documents' count matrix, counts in float32."""
+        if self.kind == "char_wb":
+            assert isinstance(self.table, NgramTable)
+            folded = [fold_words(doc) for doc in docs]
+            indptr, indices, counts = char_wb_counts(
+                folded, self.table, ngram_range=(self.ngram_range[0], self.ngram_range[1]), n_cols=self.n_cols
+            )
+        else:
+            assert isinstance(self.table, StemTable) and self.analyzer is not None
+            rows, cols = stem_pairs(docs, self.table, analyzer=self.analyzer)
+            indptr, indices, counts = count_pairs(rows, cols, len(docs), self.n_cols)
+        return indptr, indices, counts.astype(np.float32)
+
+    def decision(self, docs: list[str], weights: np.ndarray) -> np.ndarray:
+        """The documents' tf-idf matrix times ``weights``, without making the matrix."""
+        indptr, indices, counts = self.counts(docs)
+        top = int(counts.max()) if counts.size else 0
+        tf = tf_table(top, binary=self.binary, sublinear_tf=self.sublinear_tf)
+        return kernels.tfidf_decision(indptr, indices, counts, tf_table=tf, idf=self.idf, weights=weights)
+
+
+class Scorer:
+    """A model's scoring form: probabilities and frames of texts, as the model gives them.
+
+    Has the parts of :class:`~framing.model.FrameModel` that scoring uses:
+    ``frames``, ``thresholds``, ``unit``, ``card``, :meth:`predict_proba`,
+    :meth:`decide` and :meth:`predict`. Use :func:`load_scorer` to read one.
+    """
+
+    def __init__(self, state: dict[str, Any], *, card: dict[str, Any] | None = None):
+        if state.get("version") != STATE_VERSION:
+            raise ValueError(f"scoring form version {state.get('version')}, not {STATE_VERSION}")
+        self.frames: list[str] = list(state["frames"])
+        self.unit: str = state["unit"]
+        self.thresholds = np.asarray(state["thresholds"], dtype=float)
+        self.min_frames = int(state["min_frames"])
+        self.calibration = np.asarray(state["calibration"])
+        self.linear = np.asarray(state["linear"], dtype=np.int64)
+        self.logits = np.asarray(state["logits"], dtype=float)  # of the frames without a classifier
+        self.weights = np.ascontiguousarray(state["weights"], dtype=np.float64)
+        self.intercepts = np.asarray(state["intercepts"], dtype=np.float64)
+        self.blocks = [_Block(block) for block in state["blocks"]]
+        self.card: dict[str, Any] = card or {}
+        self._state = state  # what it pickles as: its tables are rebuilt, not shipped
+        widths = np.cumsum([0] + [block.n_cols for block in self.blocks])
+        if widths[-1] != self.weights.shape[0] or self.weights.shape[1] != self.linear.size:
+            raise ValueError("the scoring form's weights do not fit its blocks")
+        self._rows = [slice(int(a), int(b)) for a, b in pairwise(widths)]
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_scorer, (self._state, self.card))
+
+    def decision(self, texts: Sequence[str]) -> np.ndarray:
+        """Decision values (log-odds scale) of each frame for each text."""
+        out = np.empty((len(texts), len(self.frames)))
+        out[:] = self.logits[None, :]
+        total = np.zeros((len(texts), self.linear.size))
+        # Rows a group at a time: the counts of at most _ROW_CHARS characters are all that is held.
+        for rows in row_groups(texts):
+            group = [texts[i] for i in range(rows.start, rows.stop)]
+            for block, block_rows in zip(self.blocks, self._rows):
+                total[rows] += block.decision(group, self.weights[block_rows])
+        out[:, self.linear] = total + self.intercepts
+        return out
+
+    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
+        """Probability of each frame (columns in ``self.frames`` order) for each text."""
+        if len(texts) == 0:
+            return np.zeros((0, len(self.frames)))
+        return apply_calibration(self.decision(texts), self.calibration)
+
+    def decide(self, proba: np.ndarray) -> np.ndarray:
+        """Which frames are present, from probabilities: at or over each threshold."""
+        return decide(proba, self.thresholds, self.min_frames)
+
+    def predict(self, texts: Sequence[str]) -> np.ndarray:
+        """Boolean matrix: frame present (over its threshold) for each text."""
+        return self.decide(self.predict_proba(texts))
+
+
+def _scorer(state: dict[str, Any], card: dict[str, Any]) -> Scorer:
+    return Scorer(state, card=card)
+
+
+def load_scorer(path: str | Path) -> Scorer | FrameModel:
+    """What scores with a model file: its scoring form, or the whole model where it has none.
+
+    The file is checked against its card first, as :func:`framing.model.load_model` does.
+
+    Raises
+    ------
+    ModelError
+        Missing file or card, changed or truncated file, other scikit-learn version.
+    """
+    from .errors import ModelError
+
+    payload, card = read_payload(path)
+    state = payload.get("scorer")
+    if state is not None and kernels.AVAILABLE:
+        try:
+            return Scorer(state, card=card)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ModelError(f"{path}: damaged scoring form ({exc}); retrain it") from None
+    from .model import model_of_payload
+
+    return model_of_payload(payload, card, path)
