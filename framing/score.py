@@ -31,6 +31,7 @@ from .atomic import atomic_write, check_writable
 from .corpus import Article, OnError, OnWarning, read_articles
 from .dedupe import WINDOW, NearDuplicates, signatures
 from .errors import InputError, InputWarning, OutputError
+from .jsontext import dumps
 from .parallel import available_cores, ordered_map
 from .passages import split_passages
 from .scorer import Scorer, load_scorer
@@ -203,8 +204,8 @@ def _score_for_writing(
     scored = list(_score_chunk(chunk, model, errors, passage_records=passage_records))
     sigs = signatures([passages for _, _, passages in scored])  # the whole chunk in one pass
     for (record, rows, passages), sig in zip(scored, sigs):
-        dump = json.dumps(record, ensure_ascii=False)[:-1]
-        rows_json = [json.dumps(row, ensure_ascii=False)[:-1] for row in rows]
+        dump = dumps(record)[:-1]
+        rows_json = [dumps(row)[:-1] for row in rows]
         items.append(("ok", str(record["id"]), dump, rows_json, len(passages), sig))
     release_memory()
     return items
@@ -264,7 +265,7 @@ class _Writer:
 
     def write(self, record: dict[str, Any]) -> None:
         if self.suffix == ".jsonl":
-            self.handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+            self.handle.write(dumps(record) + "\n")
             return
         row = _flat(record, self.frames) if self.articles else _flat_passage(record, self.frames)
         self.columns.update(dict.fromkeys(row))
@@ -483,7 +484,7 @@ class _Run:
         # Clutter is gone from the passages, so site furniture does not hide a shared story.
         first = self.duplicates.add_signature(ident, sig)
         summary.duplicates += first is not None
-        tail = ', "duplicate_of": ' + json.dumps(first, ensure_ascii=False) + "}"
+        tail = ',"duplicate_of":' + dumps(first) + "}"
         self.writer.write_json(dump + tail)
         summary.articles += 1
         if len(summary.records) < self.keep_records:
