@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import json
+import os
 import warnings
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -440,7 +441,7 @@ class _Run:
                 raise OutputError(f"{out}: --out and --passages must be different files")
         self.force, self.keep_records = force, keep_records
         self._on_skip, self._on_warning = on_skip, on_warning
-        self.model = load_scorer(model) if isinstance(model, (str, Path)) else model
+        self.model = load_scorer(model) if isinstance(model, (str, os.PathLike)) else model
         self.summary = ScoreSummary(out=out, frames=self.model.frames, passages_out=self.passages_out)
         self.on_error: OnError | None = self.skip if skip_bad else None
         self.duplicates = NearDuplicates(window=dedupe_window)
