@@ -861,6 +861,10 @@ def inspect_cmd(
     out_console.print(
         "versions: " + escape(", ".join(f"{k} {v}" for k, v in versions.items())), highlight=False, soft_wrap=True
     )
+    if card.get("scoring_form"):
+        out_console.print("scoring form: yes ('framing score' reads it without scikit-learn)", highlight=False)
+    else:
+        out_console.print("scoring form: none ('framing score' loads the whole model)", highlight=False)
     table = Table(title="Frames", title_justify="left")
     for col in ("frame", "threshold", "positives", "out-of-fold F1"):
         table.add_column(col, justify="left" if col in ("frame", "positives") else "right")

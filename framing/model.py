@@ -950,7 +950,9 @@ def save_model(
     model.card = card
     # The model is pickled into bytes of its own, so that scoring reads the file
     # without unpickling it (and without importing scikit-learn).
-    payload = {"format": FORMAT, "model": pickle.dumps(model, protocol=5), "scorer": scoring_state(model)}
+    state = scoring_state(model)
+    card["scoring_form"] = state is not None
+    payload = {"format": FORMAT, "model": pickle.dumps(model, protocol=5), "scorer": state}
     tmp_model = tmp_card = None
     try:
         fd, tmp_model = make_temp(path)

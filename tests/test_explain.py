@@ -122,7 +122,7 @@ def test_inspect_command(model_file: Path) -> None:
     result = CliRunner().invoke(app, ["inspect", str(model_file), "--top", "3"], env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
     shown = strip_ansi(result.output)
-    for needle in ("economy", "security", "identity", "scikit-learn", "threshold", " en ", " ru "):
+    for needle in ("economy", "security", "identity", "scikit-learn", "threshold", " en ", " ru ", "scoring form: yes"):
         assert needle in shown
 
 

@@ -34,6 +34,7 @@ def scorer_of(model: FrameModel, tmp_path: Path) -> Scorer:
     save_model(model, path)
     scorer = load_scorer(path)
     assert isinstance(scorer, Scorer)  # the scoring form, not the whole model
+    assert scorer.card["scoring_form"] is True
     return scorer
 
 
@@ -86,6 +87,7 @@ def test_models_without_a_scoring_form_are_loaded_whole(passages, tmp_path: Path
     loaded = load_scorer(path)
     assert isinstance(loaded, FrameModel)
     np.testing.assert_array_equal(loaded.predict_proba(TEXTS), uncalibrated.predict_proba(TEXTS))
+    assert loaded.card["scoring_form"] is False
 
 
 def test_a_first_format_model_file_still_loads_and_scores(model: FrameModel, tmp_path: Path) -> None:
