@@ -23,7 +23,7 @@ from typing import Any
 
 from .errors import ModelError
 
-__all__ = ["FORMAT", "FORMATS", "card_path", "read_card", "read_payload"]
+__all__ = ["FORMAT", "FORMATS", "card_path", "read_card", "read_payload", "sha256_of"]
 
 FORMAT = "framing-model/2"
 FORMATS = ("framing-model/1", FORMAT)  # formats this version reads
@@ -35,10 +35,10 @@ def card_path(model_path: str | Path) -> Path:
     return model_path.with_name(model_path.stem + ".card.json")
 
 
-def sha256_of(path: Path) -> str:
+def sha256_of(path: str | Path) -> str:
     """The hex sha256 of a file's bytes."""
     digest = hashlib.sha256()
-    with path.open("rb") as fh:
+    with Path(path).open("rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()

@@ -9,7 +9,6 @@ bootstrap interval, so "better" is a measured word.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -19,21 +18,13 @@ import numpy as np
 from .errors import ModelError, TrainingError
 from .labels import LabelledPassage, label_files
 from .model import FrameModel, _label_matrix, judged_matrix, read_card
+from .modelfile import sha256_of as file_sha256
 
 __all__ = ["lineage", "file_sha256", "compare_models", "MIN_BOOT"]
 
 # Fewer resamples make the interval's ends wobble from one seed to the next.
 MIN_BOOT = 2000
 _CHUNK = 500  # resamples computed at a time: memory stays small however many articles
-
-
-def file_sha256(path: str | Path) -> str:
-    """sha256 of a file's bytes."""
-    digest = hashlib.sha256()
-    with Path(path).open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def lineage(labels: Iterable[str | Path], *, parent: str | Path | None = None) -> dict[str, Any]:
