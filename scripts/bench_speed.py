@@ -11,7 +11,8 @@ In one run, on one corpus:
    output included), the plain script's ``score``, ``framing score --jobs 1`` and
    ``framing score --jobs N``, best of ``--repeat`` runs each, and prints seconds, articles/s,
    MB/s of input and the ratio of throughput to the plain script's, with the targets
-   (all cores >= 1.5x, one core >= 0.8x);
+   (all cores >= 1.5x, one core >= 0.8x); then the start-up of the plain script and of
+   ``framing score --jobs 1``: each on the corpus's first article alone, best of 3 or more;
 4. builds a JSONL file of ``--memory-size-mb`` (default 1 GiB) by repeating the corpus with new
    ids, streamed to disk, and scores it with all cores and with ``--jobs 1`` while sampling the
    whole process tree every ``--interval`` seconds: peak RSS of the main process, peak of the
@@ -516,7 +517,8 @@ def _speed(
                     f"[yellow]warning:[/yellow] {run.name} wrote {written} records for {corpus.articles} articles"
                 )
     plain = runs[0].best
-    results: dict[str, Any] = {"runs": []}
+    startup = _startup(runs[:2], corpus=corpus, work=work, tries=max(3, args.repeat))
+    results: dict[str, Any] = {"runs": [], "startup": startup}
     for run in runs:
         results["runs"].append(
             {
@@ -550,6 +552,22 @@ def _speed(
             },
         )
     return results
+
+
+def _startup(runs: list[Run], *, corpus: CorpusInfo, work: Path, tries: int) -> list[dict[str, Any]]:
+    """Seconds of each command on the corpus's first article alone, best of ``tries``: its start-up.
+
+    Interpreter, imports, model load and compiled-kernel cache load, with next to no scoring.
+    """
+    one = work / "one-article.jsonl"
+    with Path(corpus.path).open(encoding="utf-8") as lines:
+        one.write_text(lines.readline(), encoding="utf-8")
+    out = []
+    for run in runs:
+        command = [str(one) if arg == corpus.path else arg for arg in run.command]
+        best = min(run_timed(command, log=work / "score.log") for _ in range(tries))
+        out.append({"name": run.name, "seconds": round(best, 3), "tries": tries})
+    return out
 
 
 def _memory(
@@ -648,6 +666,12 @@ def _print(report: dict[str, Any], console: Console) -> None:
         for target in report["speed"]["targets"]:
             console.print(
                 f"  target {target['what']}: {target['ratio']:.2f}x >= {target['target']}x  {_verdict(target['pass'])}"
+            )
+        startup = report["speed"].get("startup", [])
+        if startup:
+            console.print(
+                f"  start-up (one article, best of {startup[0]['tries']}): "
+                + ", ".join(f"{run['name']} {run['seconds']:.2f} s" for run in startup)
             )
         if len(report["speed"]["targets"]) == 1:
             console.print("  target all cores: [yellow]not measured[/yellow] ('framing score' has no --jobs yet)")

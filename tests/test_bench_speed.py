@@ -184,3 +184,17 @@ def test_corpus_only_run_writes_its_figures(tmp_path):
     assert report["corpus"]["articles"] == 30
     assert report["corpus"]["bytes"] == (tmp_path / "work" / "corpus.jsonl").stat().st_size
     assert not {"speed", "memory", "train"} & set(report)
+
+
+def test_startup_runs_each_command_on_the_first_article_alone(tmp_path, corpus):
+    info, _ = corpus
+    seen = tmp_path / "seen.txt"
+    # Each run notes how many lines the input it was given holds.
+    program = "import sys; open(sys.argv[2], 'a').write(str(open(sys.argv[1]).read().count(chr(10))) + ' ')"
+    runs = [bench.Run(name, [sys.executable, "-c", program, info.path, str(seen)], tmp_path / "x") for name in "ab"]
+    out = bench._startup(runs, corpus=info, work=tmp_path, tries=3)
+    assert [run["name"] for run in out] == ["a", "b"]
+    assert all(run["seconds"] > 0 and run["tries"] == 3 for run in out)
+    assert seen.read_text().split() == ["1"] * 6  # 2 commands x 3 tries, each on one article
+    first = Path(info.path).read_text(encoding="utf-8").splitlines()[0]
+    assert (tmp_path / "one-article.jsonl").read_text(encoding="utf-8") == first + "\n"
