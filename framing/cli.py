@@ -31,6 +31,7 @@ from .dedupe import WINDOW
 from .errors import FramingError, InputWarning, ModelError
 from .labels import read_labels
 from .modelfile import card_path
+from .parallel import MAP_ABOVE, keep_freed_memory
 from .score import ScoreSummary, score
 
 # Commands import what only they need inside them: scikit-learn, which training,
@@ -335,6 +336,9 @@ def score_cmd(
                 **common,
             )
         else:
+            # This process ends with the run: it reuses the memory it frees instead of
+            # page-faulting fresh pages for every chunk (0.16 of 1.38 ms an article).
+            keep_freed_memory(map_above=MAP_ABOVE)
             summary = score(inputs, jobs=jobs, on_progress=progress.update, **common)
     _print_score_summary(summary)
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import json
+import multiprocessing
 import os
 import warnings
 from collections.abc import Callable, Iterable, Iterator
@@ -33,7 +34,7 @@ from .corpus import Article, OnError, OnWarning, read_articles
 from .dedupe import WINDOW, NearDuplicates, signatures
 from .errors import InputError, InputWarning, OutputError
 from .jsontext import dumps
-from .parallel import available_cores, ordered_map
+from .parallel import MAP_ABOVE, available_cores, keep_freed_memory, keeps_freed_memory, ordered_map
 from .passages import split_passages
 from .scorer import Scorer, load_scorer
 from .text import detect_language
@@ -187,6 +188,8 @@ _WORKER: dict[str, Any] = {}
 
 def _set_worker_model(model: Scorer | FrameModel, passage_records: bool) -> None:
     _WORKER["model"], _WORKER["passage_records"] = model, passage_records
+    if multiprocessing.parent_process() is not None:  # a scoring worker, which ends with the run
+        keep_freed_memory(map_above=MAP_ABOVE)
 
 
 def _score_for_writing(
@@ -228,7 +231,8 @@ def _malloc_trim() -> Callable[[], None]:
         return lambda: None
 
     def release() -> None:
-        trim(0)
+        if not keeps_freed_memory():  # a process keeping its freed memory reuses it instead
+            trim(0)
 
     return release
 

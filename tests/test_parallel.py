@@ -171,3 +171,32 @@ def test_keep_freed_memory_in_a_worker_leaves_results_alone() -> None:
     # The allocator setting changes where memory comes from, never what is computed.
     got = list(ordered_map(_sum_after_keeping_freed_memory, [5, 6], jobs=2))
     assert got == [float(np.arange(n * 1_000_000, dtype=np.float64).sum()) for n in (5, 6)]
+
+
+def _keeps(_: int) -> bool:
+    from framing.parallel import keeps_freed_memory
+
+    return keeps_freed_memory()
+
+
+def test_scoring_workers_keep_freed_memory_and_a_library_caller_does_not(model, monkeypatch) -> None:
+    # A worker ends with the run, so it reuses what it frees instead of page-faulting fresh
+    # pages for every chunk; a process that called score() as a library goes on after it.
+    from framing import parallel
+    from framing import score as score_module
+
+    monkeypatch.setattr(parallel, "_KEEPING", [])
+    got = list(ordered_map(_keeps, [1, 2], jobs=2, initializer=score_module._set_worker_model, initargs=(model, False)))
+    assert got == [True, True]
+    score_module._set_worker_model(model, False)  # in this process, as --jobs 1 does
+    assert not parallel.keeps_freed_memory()
+
+
+def test_the_score_command_keeps_freed_memory(tmp_path: Path, model_file: Path, monkeypatch) -> None:
+    from framing import parallel
+
+    monkeypatch.setattr(parallel, "_KEEPING", [])
+    result = CliRunner().invoke(cli.app, ["score", str(_inputs(tmp_path)), "--model", str(model_file),
+                                          "--out", str(tmp_path / "s.jsonl"), "--jobs", "1", "--skip-bad"])
+    assert result.exit_code == 0, result.output
+    assert parallel.keeps_freed_memory()
