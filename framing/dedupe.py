@@ -125,9 +125,14 @@ def signatures(texts: Sequence[str | Sequence[str]]) -> list[np.ndarray]:
     joined = [" ".join(map(fold_words, passages)) for passages in parts]  # passages folded once, cached
     _, codes, letters, starts = folded_letters(joined, folded=True)
     rows = kernels.shingle_minhash(codes, letters, starts, size=SHINGLE_WORDS, mix=int(_MIX), p=_P, a=_A, b=_B)
-    seen = np.concatenate(([0], np.cumsum(letters)))  # letters before each position
-    has_words = (seen[starts[1:]] > seen[starts[:-1]]).tolist()
-    return [row if words else _EMPTY for row, words in zip(rows, has_words)]
+    # Whether each text holds a letter: an "or" over each text's span. reduceat spans run
+    # from one given start to the next, so only non-empty texts' starts are given (an empty
+    # text between two others spans nothing, and one at the end starts past the array).
+    has_words = np.zeros(len(parts), dtype=bool)
+    filled = np.flatnonzero(starts[1:] > starts[:-1])
+    if filled.size:
+        has_words[filled] = np.logical_or.reduceat(letters, starts[filled])
+    return [row if words else _EMPTY for row, words in zip(rows, has_words.tolist())]
 
 
 def signature(text: str | Sequence[str]) -> np.ndarray:

@@ -469,11 +469,18 @@ def char_wb_counts(
 def distinct_runs(
     values: np.ndarray, separator: np.ndarray, doc_starts: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Compiled :func:`_distinct_runs`; raises RuntimeError where numba is missing."""
+    """Compiled :func:`_distinct_runs`; raises RuntimeError where numba is missing.
+
+    Values of up to 32 bits (code points) are compared as they are: widening a
+    batch of them to 64 bits was a copy of every character.
+    """
     if _compiled is None:  # pragma: no cover
         raise RuntimeError("numba is not installed")
     ensure_compiled()
-    return _distinct_runs(_plain(values, np.uint64), _plain(separator, np.bool_), _plain(doc_starts, np.int64))
+    narrow = values.dtype.kind == "u" and values.dtype.itemsize <= 4
+    return _distinct_runs(
+        _plain(values, np.uint32 if narrow else np.uint64), _plain(separator, np.bool_), _plain(doc_starts, np.int64)
+    )
 
 
 def minhash(values: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -561,6 +568,7 @@ def ensure_compiled() -> None:
             np.array([97, 32, 98], dtype=np.uint32), ~space, starts, np.array([5, 3, 7], dtype=np.uint64), a, a
         )
         _distinct_runs(ranks, space, starts)
+        _distinct_runs(ranks.astype(np.uint32), space, starts)  # code points, as the word path passes them
         one = np.ones(1, dtype=np.float32)
         _tfidf_decision_compiled(
             starts[:2] // 3, np.zeros(1, dtype=np.int32), one, np.ones(2, dtype=np.float32), one, np.ones((1, 1))

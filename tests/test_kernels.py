@@ -228,3 +228,28 @@ def test_decision_equals_the_matrix_product_on_random_text(docs: list[str]) -> N
                                sublinear_tf=True, dtype=np.float32).fit(TEXTS + docs)
     W = _weights(char, 3)
     np.testing.assert_array_equal(char.decision(docs, W), np.asarray(char.transform(docs) @ W))
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    values=st.lists(st.integers(0, 0x10FFFF), max_size=60),
+    seps=st.lists(st.booleans(), min_size=60, max_size=60),
+    cuts=st.lists(st.integers(0, 60), max_size=4),
+)
+def test_distinct_runs_of_code_points_are_the_same_at_either_width(values, seps, cuts) -> None:
+    # The word path passes 32-bit code points as they are; the character kernel, 64-bit ranks.
+    points = np.array(values, dtype=np.uint32)
+    separator = np.array(seps[: points.size], dtype=bool)
+    starts = np.array([0, *sorted(min(c, points.size) for c in cuts), points.size], dtype=np.int64)
+    narrow = kernels.distinct_runs(points, separator, starts)
+    wide = kernels.distinct_runs(points.astype(np.uint64), separator, starts)
+    for a, b in zip(narrow, wide):
+        np.testing.assert_array_equal(a, b)
+    token_word, doc_tokens, word_start, word_length = narrow
+    # Tokens with equal values share a word id, different ones do not.
+    spans = {}
+    for d in range(starts.size - 1):
+        for t in range(doc_tokens[d], doc_tokens[d + 1]):
+            w = token_word[t]
+            spans.setdefault(w, tuple(points[word_start[w] : word_start[w] + word_length[w]].tolist()))
+    assert len(set(spans.values())) == len(spans)
