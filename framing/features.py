@@ -32,7 +32,16 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 
 from . import kernels
 from .text import _STOP, StemAnalyzer, stem, tokens_of
-from .vocab import NgramTable, StemTable, char_wb_counts, count_pairs, stem_pairs, tf_table
+from .vocab import (
+    NgramTable,
+    StemTable,
+    char_wb_counts,
+    count_pairs,
+    join_terms,
+    split_terms,
+    stem_pairs,
+    tf_table,
+)
 
 __all__ = ["CharNgramVectorizer", "WordNgramVectorizer"]
 
@@ -41,8 +50,6 @@ __all__ = ["CharNgramVectorizer", "WordNgramVectorizer"]
 _SEP = "\n"
 # Upper bound on the code points handled in one numpy pass; bounds memory on huge batches.
 _BATCH_CHARS = 250_000  # ~1 MB of code points; its temporaries stay a few tens of MB
-# Joins the vocabulary's terms in a pickle; a vocabulary with a term holding it is pickled as a dict.
-_TERM_SEP = "\x00"
 # Upper bound on the characters of documents counted in one numpy pass of the word path.
 _WORD_BATCH_CHARS = 1_000_000
 
@@ -118,29 +125,17 @@ class _CompactPickle:
         state = dict(parent.__getstate__())
         for name in self._derived:
             state.pop(name, None)
-        vocabulary = state.get("vocabulary_")
-        # Only a plain vocabulary (string terms, columns 0..n-1) can be split back exactly.
-        if (
-            isinstance(vocabulary, dict)
-            and vocabulary
-            and all(isinstance(term, str) for term in vocabulary)
-            and sorted(vocabulary.values()) == list(range(len(vocabulary)))
-        ):
-            terms = [""] * len(vocabulary)
-            for term, col in vocabulary.items():
-                terms[col] = term
-            joined = _TERM_SEP.join(terms)
-            if joined.count(_TERM_SEP) == len(terms) - 1:  # no term holds the separator
-                del state["vocabulary_"]
-                state["_vocabulary_terms"] = joined
+        joined = join_terms(state.get("vocabulary_"))
+        if joined is not None:
+            del state["vocabulary_"]
+            state["_vocabulary_terms"] = joined
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         state = dict(state)
         joined = state.pop("_vocabulary_terms", None)
         if joined is not None:
-            terms = joined.split(_TERM_SEP)
-            state["vocabulary_"] = dict(zip(terms, range(len(terms))))
+            state["vocabulary_"] = split_terms(joined)
         parent: Any = super()
         parent.__setstate__(state)
 
@@ -250,7 +245,9 @@ class CharNgramVectorizer(_CompactPickle, TfidfVectorizer):
         n_cols = len(self.vocabulary_)
         if kernels.AVAILABLE:
             indptr, indices, counts = char_wb_counts(docs, lookup, ngram_range=self.ngram_range, n_cols=n_cols)
-            return sparse.csr_matrix((counts.astype(self.dtype), indices, indptr), shape=(len(docs), n_cols))
+            return sparse.csr_matrix(
+                (counts.astype(self.dtype, copy=False), indices, indptr), shape=(len(docs), n_cols)
+            )
         W, words = _word_counts(docs)
         return _product(W, self._count_words(words, lookup), self.dtype)
 

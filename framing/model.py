@@ -35,9 +35,10 @@ from .features import CharNgramVectorizer, WordNgramVectorizer
 from .labels import LabelledPassage, label_counts, labels_digest
 from .modelfile import FORMAT, card_path, read_card, read_payload, sha256_of
 from .parallel import available_cores, keep_freed_memory, ordered_map
-from .scorer import STATE_VERSION, TERM_SEP, apply_calibration, constant_logit, row_groups
+from .scorer import STATE_VERSION, apply_calibration, constant_logit, row_groups
 from .scorer import decide as _decide
 from .text import StemAnalyzer, fold_words, normalize
+from .vocab import join_terms
 
 __all__ = [
     "ModelConfig",
@@ -887,13 +888,11 @@ def scoring_state(model: FrameModel) -> dict[str, Any] | None:
             and block.input == "content"
         ):
             return None
-        terms = [""] * len(block.vocabulary_)
-        for term, col in block.vocabulary_.items():
-            if not isinstance(term, str) or TERM_SEP in term:
-                return None
-            terms[col] = term
+        terms = join_terms(block.vocabulary_)
+        if terms is None:
+            return None
         common = {
-            "terms": TERM_SEP.join(terms),
+            "terms": terms,
             "idf": np.asarray(block.idf_),
             "binary": bool(block.binary),
             "sublinear_tf": bool(block.sublinear_tf),

@@ -42,7 +42,7 @@ import numpy as np
 from . import kernels
 from .modelfile import read_payload
 from .text import fold_words
-from .vocab import NgramTable, StemTable, char_wb_counts, count_pairs, stem_pairs, tf_table
+from .vocab import NgramTable, StemTable, char_wb_counts, count_pairs, split_terms, stem_pairs, tf_table
 
 if TYPE_CHECKING:
     from .model import FrameModel
@@ -51,8 +51,6 @@ __all__ = ["Scorer", "load_scorer", "apply_calibration", "decide"]
 
 # Version of the scoring form's layout; a form of another version is not used.
 STATE_VERSION = 1
-# Separates the vocabulary's terms in the scoring form (terms holding it have no form).
-TERM_SEP = "\x00"
 # Characters of text whose counts are built at a time when scoring: about
 # 70 articles of 3 kB; their temporaries stay a few tens of MB whatever the batch.
 _ROW_CHARS = 250_000
@@ -105,12 +103,6 @@ def row_groups(texts: Sequence[str]) -> list[slice]:
     return groups
 
 
-def split_terms(joined: str) -> dict[str, int]:
-    """A vocabulary (term -> column) from its terms joined with :data:`TERM_SEP` in column order."""
-    terms = joined.split(TERM_SEP)
-    return dict(zip(terms, range(len(terms))))
-
-
 class _Block:
     """One feature block: counts of its vocabulary's n-grams, weighted by tf-idf."""
 
@@ -143,7 +135,7 @@ class _Block:
             assert isinstance(self.table, StemTable) and self.analyzer is not None
             rows, cols = stem_pairs(docs, self.table, analyzer=self.analyzer)
             indptr, indices, counts = count_pairs(rows, cols, len(docs), self.n_cols)
-        return indptr, indices, counts.astype(np.float32)
+        return indptr, indices, counts.astype(np.float32, copy=False)  # the word path's are int64
 
     def decision(self, docs: list[str], weights: np.ndarray) -> np.ndarray:
         """The documents' tf-idf matrix times ``weights``, without making the matrix."""
