@@ -67,7 +67,6 @@ def _distinct_runs(
     # word up front it was tens of MB for a batch of articles (filling it, and
     # probing it with cache misses, cost more than the words it held).
     slots = 1024
-    mask = np.uint64(slots - 1)
     slot_word = np.full(slots, -1, dtype=np.int64)
     # As many tokens as positions at most (one-character documents); np.empty
     # touches no memory, so only what is written costs.
@@ -79,14 +78,56 @@ def _distinct_runs(
     # batch; this copy is small and stays in cache.
     word_at = np.empty(size + 1, dtype=np.int64)
     store = np.empty(size + 1, dtype=values.dtype)
-    n_stored = 0
     token_word = np.empty(size + 1, dtype=np.int64)
     doc_tokens = np.zeros(n_docs + 1, dtype=np.int64)
-    n_words = 0
-    n_tokens = 0
+    state = np.zeros(_RUN_STATE, dtype=np.int64)  # where the scan is and what it has made
+    if n_docs > 0:
+        state[_AT] = doc_starts[0]
+    # The scan stops before the table gets more than half full; it is doubled, its
+    # words placed again, and the scan goes on. (Doubling the table inside the scan
+    # made every probe of the scan about twice as slow: numba then reloads the
+    # reassigned array at each access.)
+    while not _runs_scan(values, separator, doc_starts, slot_word, word_start, word_length, word_hash, word_at,
+                         store, token_word, doc_tokens, state):
+        slots *= 2
+        mask = np.uint64(slots - 1)
+        slot_word = np.full(slots, -1, dtype=np.int64)
+        for v in range(state[_WORDS]):
+            at = np.int64(word_hash[v] & mask)
+            while slot_word[at] >= 0:
+                at = (at + 1) & (slots - 1)
+            slot_word[at] = v
+    n_tokens, n_words = state[_TOKENS], state[_WORDS]
+    return token_word[:n_tokens], doc_tokens, word_start[:n_words], word_length[:n_words]
+
+
+# The scan's state, kept in an array between the calls of _runs_scan.
+_DOC, _AT, _STORED, _WORDS, _TOKENS, _RUN_STATE = 0, 1, 2, 3, 4, 5
+
+
+def _runs_scan(
+    values: np.ndarray,
+    separator: np.ndarray,
+    doc_starts: np.ndarray,
+    slot_word: np.ndarray,
+    word_start: np.ndarray,
+    word_length: np.ndarray,
+    word_hash: np.ndarray,
+    word_at: np.ndarray,
+    store: np.ndarray,
+    token_word: np.ndarray,
+    doc_tokens: np.ndarray,
+    state: np.ndarray,
+) -> bool:
+    """:func:`_distinct_runs`'s scan from ``state`` on: True when done, False (at a
+    token not yet counted) when one more word would fill more than half the table."""
+    n_docs = doc_starts.size - 1
+    slots = slot_word.size
+    mask = np.uint64(slots - 1)
     prime = np.uint64(1099511628211)
-    for d in range(n_docs):
-        i = doc_starts[d]
+    d, i = state[_DOC], state[_AT]
+    n_stored, n_words, n_tokens = state[_STORED], state[_WORDS], state[_TOKENS]
+    while d < n_docs:
         stop = doc_starts[d + 1]
         while i < stop:
             if separator[i]:
@@ -103,6 +144,10 @@ def _distinct_runs(
             while True:
                 w = slot_word[slot]
                 if w < 0:
+                    if 2 * (n_words + 1) > slots:  # no room: the caller doubles the table
+                        state[_DOC], state[_AT] = d, i
+                        state[_STORED], state[_WORDS], state[_TOKENS] = n_stored, n_words, n_tokens
+                        return False
                     w = n_words
                     slot_word[slot] = w
                     word_start[w] = i
@@ -113,15 +158,6 @@ def _distinct_runs(
                         store[n_stored + k] = values[i + k]
                     n_stored += length
                     n_words += 1
-                    if 2 * n_words > slots:  # half full: double, and place every word again
-                        slots *= 2
-                        mask = np.uint64(slots - 1)
-                        slot_word = np.full(slots, -1, dtype=np.int64)
-                        for v in range(n_words):
-                            at = np.int64(word_hash[v] & mask)
-                            while slot_word[at] >= 0:
-                                at = (at + 1) & (slots - 1)
-                            slot_word[at] = v
                     break
                 if word_hash[w] == mixed and word_length[w] == length:
                     other = word_at[w]
@@ -137,7 +173,12 @@ def _distinct_runs(
             n_tokens += 1
             i = j
         doc_tokens[d + 1] = n_tokens
-    return token_word[:n_tokens], doc_tokens, word_start[:n_words], word_length[:n_words]
+        d += 1
+        if d < n_docs:
+            i = doc_starts[d]
+    state[_DOC], state[_AT] = d, i
+    state[_STORED], state[_WORDS], state[_TOKENS] = n_stored, n_words, n_tokens
+    return True
 
 
 def _char_wb_counts(
@@ -423,6 +464,7 @@ def _tfidf_decision(
 
 
 if AVAILABLE:
+    _runs_scan = njit(cache=True, nogil=True)(_runs_scan)
     _distinct_runs = njit(cache=True, nogil=True)(_distinct_runs)
     _minhash_compiled: Any = njit(cache=True, nogil=True)(_minhash)
     _shingle_minhash_compiled: Any = njit(cache=True, nogil=True)(_shingle_minhash)

@@ -253,3 +253,58 @@ def test_distinct_runs_of_code_points_are_the_same_at_either_width(values, seps,
             w = token_word[t]
             spans.setdefault(w, tuple(points[word_start[w] : word_start[w] + word_length[w]].tolist()))
     assert len(set(spans.values())) == len(spans)
+
+
+def _runs_by_definition(values: list[int], separator: list[bool], starts: list[int]) -> tuple[list[int], ...]:
+    """distinct_runs read off its docstring: maximal runs within each document, ids by first occurrence."""
+    ids: dict[tuple[int, ...], int] = {}
+    token_word, doc_tokens, word_start, word_length = [], [0], [], []
+    for d in range(len(starts) - 1):
+        i = starts[d]
+        while i < starts[d + 1]:
+            if separator[i]:
+                i += 1
+                continue
+            j = i
+            while j < starts[d + 1] and not separator[j]:
+                j += 1
+            key = tuple(values[i:j])
+            if key not in ids:
+                ids[key] = len(ids)
+                word_start.append(i)
+                word_length.append(j - i)
+            token_word.append(ids[key])
+            i = j
+        doc_tokens.append(len(token_word))
+    return token_word, doc_tokens, word_start, word_length
+
+
+def _check_runs(values: list[int], separator: list[bool], starts: list[int]) -> None:
+    got = kernels.distinct_runs(np.array(values, dtype=np.uint32), np.array(separator, dtype=bool),
+                                np.array(starts, dtype=np.int64))
+    for a, b in zip(got, _runs_by_definition(values, separator, starts)):
+        assert a.tolist() == b
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    values=st.lists(st.integers(0, 3), max_size=80),
+    seps=st.lists(st.booleans(), min_size=80, max_size=80),
+    cuts=st.lists(st.integers(0, 80), max_size=5),
+)
+def test_distinct_runs_follow_their_definition(values, seps, cuts) -> None:
+    # A small alphabet, so that words repeat within and across documents.
+    _check_runs(values, seps[: len(values)], [0, *sorted(min(c, len(values)) for c in cuts), len(values)])
+
+
+def test_distinct_runs_with_more_words_than_the_first_table_holds() -> None:
+    # 3,000 distinct words (each twice) make the table double several times, mid-document.
+    rng = np.random.default_rng(0)
+    words = [[int(c) for c in rng.integers(1, 30, size=rng.integers(1, 8))] for _ in range(3000)]
+    words = list({tuple(w): w for w in words}.values())
+    values: list[int] = []
+    for w in words + words[::-1]:
+        values += [*w, 0]
+    separator = [v == 0 for v in values]
+    _check_runs(values, separator, [0, len(values) // 3, len(values) // 3, len(values)])
+    assert len(words) > 2048  # more than half of a table doubled twice
