@@ -17,6 +17,7 @@ numpy code, which gives the same results.
 from __future__ import annotations
 
 import signal
+import sys
 import threading
 from typing import Any
 
@@ -30,7 +31,8 @@ else:
     AVAILABLE = True
 
 __all__ = [
-    "AVAILABLE", "char_wb_counts", "distinct_runs", "ensure_compiled", "minhash", "shingle_minhash", "tfidf_decision",
+    "AVAILABLE", "char_wb_counts", "distinct_runs", "ensure_compiled", "ensure_compiled_for_scoring_run", "minhash",
+    "shingle_minhash", "tfidf_decision",
 ]
 
 # Fibonacci hashing constant (2**64 / phi), as in framing.vocab.NgramTable.
@@ -578,6 +580,33 @@ def tfidf_decision(
 
 
 _READY: list[bool] = []
+# What numba imports, when it first loads a compiled function, to see whether it can
+# do linear algebra (np.dot, np.linalg in compiled code): scipy.linalg with its BLAS.
+_NUMBA_BLAS_PROBE = "scipy.linalg.cython_blas"
+
+
+def ensure_compiled_for_scoring_run() -> None:
+    """:func:`ensure_compiled`, without numba setting up compiled linear algebra.
+
+    For a process that ends with its scoring run (``framing score``): numba's
+    first load of a compiled function imports scipy.linalg to find a BLAS, about
+    0.2-0.5 s of the run's 2.6 s start-up here, and none of these kernels uses
+    one. numba is shown the BLAS module as missing while the kernels load, and
+    so skips it; afterwards scipy.linalg imports as usual, but functions compiled
+    later in this process cannot use ``np.dot`` or ``np.linalg``. Hence not in
+    :func:`ensure_compiled`, which library callers' processes run.
+    """
+    if _READY or _compiled is None:
+        return
+    if "numba.np.arraymath" in sys.modules or _NUMBA_BLAS_PROBE in sys.modules:  # numba looked already
+        ensure_compiled()
+        return
+    sys.modules[_NUMBA_BLAS_PROBE] = None  # type: ignore[assignment]  # import of it raises ImportError
+    try:
+        ensure_compiled()
+    finally:
+        if sys.modules.get(_NUMBA_BLAS_PROBE, False) is None:
+            del sys.modules[_NUMBA_BLAS_PROBE]
 
 
 def ensure_compiled() -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import random
+import subprocess
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -308,3 +310,19 @@ def test_distinct_runs_with_more_words_than_the_first_table_holds() -> None:
     separator = [v == 0 for v in values]
     _check_runs(values, separator, [0, len(values) // 3, len(values) // 3, len(values)])
     assert len(words) > 2048  # more than half of a table doubled twice
+
+
+def test_a_scoring_run_loads_the_kernels_without_scipy_linalg_and_leaves_it_importable() -> None:
+    # In a fresh process: numba's BLAS probe is skipped while the kernels load, and
+    # nothing of the trick is left behind for later imports.
+    program = (
+        "import sys\n"
+        "from framing import kernels\n"
+        "kernels.ensure_compiled_for_scoring_run()\n"
+        "print(bool(kernels._READY), 'scipy.linalg' in sys.modules, kernels._NUMBA_BLAS_PROBE in sys.modules)\n"
+        "import scipy.linalg\n"
+        "print(scipy.linalg.norm([3.0, 4.0]))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split("\n")[:2] == ["True False False", "5.0"], done.stdout

@@ -139,7 +139,7 @@ def test_the_score_command_does_not_import_scikit_learn(model_file: Path, tmp_pa
         f"'--out', {str(out)!r}, '--jobs', '1']\n"
         "try:\n    run()\nexcept SystemExit as exit:\n    code = exit.code\n"
         "heavy = [m for m in sys.modules if m.split('.')[0] == 'sklearn' or m.startswith(('scipy.sparse', "
-        "'scipy.stats')) or m in ('framing.model', 'framing.features')]\n"
+        "'scipy.stats', 'scipy.linalg')) or m in ('framing.model', 'framing.features')]\n"
         "print(code, heavy)\n"
     )
     done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=300)
