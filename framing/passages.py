@@ -151,13 +151,13 @@ def is_clutter(paragraph: str, *, min_words: int = MIN_WORDS) -> bool:
     return _is_clutter(paragraph, _words(paragraph), min_words=min_words)
 
 
-def _is_clutter(paragraph: str, n: int, *, min_words: int) -> bool:
-    """:func:`is_clutter` of a paragraph of ``n`` words."""
+def _is_clutter(paragraph: str, n: int, *, min_words: int, folded: bool = False) -> bool:
+    """:func:`is_clutter` of a paragraph of ``n`` words (``folded``: as :func:`_paragraphs` makes them)."""
     if n < min_words:
         return True
     if n <= _BANNER_MAX_WORDS and _may_match(paragraph, _BANNER_HINTS) and _BANNER.search(paragraph):
         return True
-    if _is_menu(paragraph):
+    if _is_menu(paragraph, folded=folded):
         return True
     if n <= _FURNITURE_MAX_WORDS and (
         (_may_match(paragraph, _FURNITURE_HINTS) and _FURNITURE.search(paragraph)) or _BIO.match(paragraph)
@@ -170,9 +170,15 @@ def _is_clutter(paragraph: str, n: int, *, min_words: int) -> bool:
     return n <= _BULLET_MAX_WORDS and bool(_BULLET.match(paragraph))
 
 
-def _is_menu(paragraph: str) -> bool:
+def _has_sentence_mark(paragraph: str, *, folded: bool) -> bool:
+    if folded:  # its only white space is single spaces inside: three substring tests beat the regex
+        return ". " in paragraph or "! " in paragraph or "? " in paragraph or paragraph.endswith((".", "!", "?"))
+    return _SENTENCE_MARK.search(paragraph) is not None
+
+
+def _is_menu(paragraph: str, *, folded: bool = False) -> bool:
     """Navigation and ticker rows of any length: items, no sentences."""
-    if _SENTENCE_MARK.search(paragraph):
+    if _has_sentence_mark(paragraph, folded=folded):
         return False
     tokens = paragraph.split()
     separators = sum(1 for t in tokens if _SEPARATOR.match(t))
@@ -182,13 +188,14 @@ def _is_menu(paragraph: str) -> bool:
     return len(tokens) >= _HEADING_MAX_WORDS and capitalised >= 0.8 * len(tokens)
 
 
-def _is_caption(paragraph: str, following: str | None) -> bool:
-    """A photo caption: reads like one, and a credit line follows it (both folded paragraphs)."""
+def _is_caption(paragraph: str, n: int, following: str | None, following_n: int) -> bool:
+    """A photo caption: reads like one, and a credit line follows it (both folded
+    paragraphs, of ``n`` and ``following_n`` words)."""
     return (
         following is not None
-        and _folded_words(following) <= _CREDIT_MAX_WORDS
+        and following_n <= _CREDIT_MAX_WORDS
         and bool(_CREDIT.search(following))
-        and _folded_words(paragraph) <= _CAPTION_MAX_WORDS
+        and n <= _CAPTION_MAX_WORDS
         and bool(_CAPTION_HINT.search(paragraph))
     )
 
@@ -268,18 +275,20 @@ def split_passages(text: str, *, min_words: int = MIN_WORDS) -> list[str]:
     out: list[str] = []
     teasers_left = 0
     paragraphs = _paragraphs(text)
+    # Each paragraph's words, counted once (a paragraph is also the one after another).
+    words = [*map(_folded_words, paragraphs), 0]
     for i, p in enumerate(paragraphs):
         if _TEASER_HEADER.match(p):
             teasers_left = _TEASER_MAX_LINES
             continue
-        n = _folded_words(p)
+        n = words[i]
         if teasers_left and n <= _TEASER_MAX_WORDS:
             teasers_left -= 1
             continue
         teasers_left = 0
-        if p in seen or _is_clutter(p, n, min_words=min_words):
+        if p in seen or _is_clutter(p, n, min_words=min_words, folded=True):
             continue
-        if _is_caption(p, paragraphs[i + 1] if i + 1 < len(paragraphs) else None):
+        if _is_caption(p, n, paragraphs[i + 1] if i + 1 < len(paragraphs) else None, words[i + 1]):
             continue
         seen.add(p)
         out.append(p)

@@ -241,6 +241,16 @@ def test_paragraphs_are_folded_so_spaces_count_words(text: str) -> None:
         assert _folded_words(paragraph) == _words(paragraph)
 
 
+@given(st.text(alphabet=st.sampled_from("ab .!?\t\n\r\u00a0\u2028…"), max_size=200))
+def test_sentence_marks_of_folded_paragraphs_are_found_as_the_regex_finds_them(text: str) -> None:
+    # split_passages looks for a full stop in its folded paragraphs with substring tests.
+    from framing.passages import _SENTENCE_MARK, _has_sentence_mark, _paragraphs
+
+    for paragraph in _paragraphs(text):
+        assert _has_sentence_mark(paragraph, folded=True) == (_SENTENCE_MARK.search(paragraph) is not None)
+    assert _has_sentence_mark(text, folded=False) == (_SENTENCE_MARK.search(text) is not None)
+
+
 @given(
     st.text(
         alphabet=st.characters(codec="utf-8")
