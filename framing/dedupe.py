@@ -180,7 +180,7 @@ class NearDuplicates:
         articles are the same story.
     window : int, default=10000
         How many of the most recent articles a new one is compared with; memory
-        is about 4 kB per article in the window.
+        is about 4-5 kB per article in the window.
 
     Examples
     --------
@@ -202,17 +202,21 @@ class NearDuplicates:
         self._count = 0
         self._oldest = 0  # running index of the oldest article still kept
         # Per article in the window, in rings indexed by running index % (window + 1):
-        # signature and band keys as rows of two arrays (made at the first signature;
-        # 0.6 kB an article), whether it has keys, and its cluster's first article
-        # (index and id). Most of the window's ~4 kB an article is _buckets: 32 entries
-        # an article, each a 64-bit key (measured: 32 MB of the 40 MB of a full window).
+        # signature as a row of an array (made at the first signature; 0.4 kB an
+        # article) and its cluster's first article (index and id). Most of the window's
+        # ~4 kB an article is _buckets: 32 entries an article, each a 64-bit key
+        # (measured: 32 MB of the 40 MB of a full window).
         size = window + 1
         self._sigs: np.ndarray | None = None
-        self._keys = np.zeros((size, _BANDS), dtype=np.uint64)
-        self._has_keys = [False] * size
         self._first_index = [0] * size
         self._first_id = [""] * size
-        self._buckets: dict[int, int] = {}  # band key -> most recent article in that bucket
+        # Band key -> most recent article in that bucket. An entry whose article has left
+        # the window is ignored, and such entries are swept out whenever a quarter of the
+        # window (at least one article) has left since the last sweep: deleting each
+        # leaving article's 32 keys one by one was a third of the linking time.
+        self._buckets: dict[int, int] = {}
+        self._sweep_every = max(window // 4, 1)
+        self._left_since_sweep = 0
 
     def add(self, ident: str, text: str) -> str | None:
         """Record an article; return the id of the first earlier article of its story, or None."""
@@ -226,7 +230,6 @@ class NearDuplicates:
         size = self.window + 1
         slot = index % size
         self._first_index[slot], self._first_id[slot] = index, ident
-        self._has_keys[slot] = False
         if not sig.size:
             return None
         if self._sigs is None:
@@ -238,7 +241,9 @@ class NearDuplicates:
         # of its bands with the same article): the match is the earliest story among
         # those whose signatures agree closely enough.
         match_index, match_id = -1, ""
-        at = [other % size for other in dict.fromkeys(map(self._buckets.get, keys)) if other is not None]
+        oldest = self._oldest
+        found = dict.fromkeys(map(self._buckets.get, keys))
+        at = [other % size for other in found if other is not None and other >= oldest]
         if at:
             # (take and sum: a third of the time of fancy indexing and count_nonzero's axis path)
             agree = (self._sigs.take(at, axis=0) == sig).sum(axis=1) >= self.threshold * _HASHES
@@ -247,8 +252,6 @@ class NearDuplicates:
                     match_index, match_id = self._first_index[other_slot], self._first_id[other_slot]
         self._buckets.update(zip(keys, repeat(index)))
         self._sigs[slot] = sig
-        self._keys[slot] = keys
-        self._has_keys[slot] = True
         if match_index < 0:
             return None
         self._first_index[slot], self._first_id[slot] = match_index, match_id
@@ -257,11 +260,11 @@ class NearDuplicates:
     def _evict(self, oldest_gone: int) -> None:
         size = self.window + 1
         while self._oldest <= oldest_gone:
-            slot = self._oldest % size
-            if self._has_keys[slot]:
-                for key in self._keys[slot].tolist():
-                    if self._buckets.get(key) == self._oldest:
-                        del self._buckets[key]
-                self._has_keys[slot] = False
-            self._first_id[slot] = ""
+            self._first_id[self._oldest % size] = ""
             self._oldest += 1
+            self._left_since_sweep += 1
+        if self._left_since_sweep >= self._sweep_every:
+            oldest = self._oldest
+            for key in [key for key, other in self._buckets.items() if other < oldest]:
+                del self._buckets[key]
+            self._left_since_sweep = 0
