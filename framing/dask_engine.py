@@ -109,7 +109,7 @@ def _score_shard(
                     if item[0] == "error":
                         bad(item[1])
                         continue
-                    _, ident, dump, rows, n_passages, sig = item
+                    _, ident, dump, rows, n_passages, sig, *_ = item  # (band keys are made again when linking)
                     items.write(json.dumps(["ok", ident, dump, rows, n_passages, bool(sig.size)], ensure_ascii=False))
                     items.write("\n")
                     if sig.size:

@@ -170,6 +170,21 @@ def _band_keys(sig: np.ndarray) -> list[int]:
     return (sig.reshape(_BANDS, _ROWS).astype(np.uint64) @ _BAND_MIX + _BAND_SALT).tolist()
 
 
+def band_keys(sigs: Sequence[np.ndarray]) -> list[list[int] | None]:
+    """The LSH band keys of each signature, made together (None for an empty signature).
+
+    What :meth:`NearDuplicates.add_signature` would make of each; scoring workers
+    make them for a chunk at once, so that the process linking the articles need not.
+    """
+    filled = [i for i, sig in enumerate(sigs) if sig.size]
+    out: list[list[int] | None] = [None] * len(sigs)
+    if filled:
+        stacked = np.stack([sigs[i] for i in filled]).reshape(len(filled), _BANDS, _ROWS).astype(np.uint64)
+        for i, keys in zip(filled, (stacked @ _BAND_MIX + _BAND_SALT).tolist()):
+            out[i] = keys
+    return out
+
+
 class NearDuplicates:
     """Streaming near-duplicate finder over the articles seen so far.
 
@@ -222,8 +237,8 @@ class NearDuplicates:
         """Record an article; return the id of the first earlier article of its story, or None."""
         return self.add_signature(ident, signature(text))
 
-    def add_signature(self, ident: str, sig: np.ndarray) -> str | None:
-        """As :meth:`add`, from the article's :func:`signature`."""
+    def add_signature(self, ident: str, sig: np.ndarray, *, keys: list[int] | None = None) -> str | None:
+        """As :meth:`add`, from the article's :func:`signature` (and its :func:`band_keys`, if made already)."""
         index = self._count
         self._count += 1
         self._evict(index - self.window - 1)  # keep the previous `window` articles
@@ -236,7 +251,8 @@ class NearDuplicates:
             self._sigs = np.zeros((size, sig.size), dtype=sig.dtype)
         elif self._sigs.shape[1] != sig.size or self._sigs.dtype != sig.dtype:
             raise ValueError("every signature must have the same length and type")
-        keys = _band_keys(sig)
+        if keys is None:
+            keys = _band_keys(sig)
         # Each earlier article sharing a band is compared once (a near-copy shares most
         # of its bands with the same article): the match is the earliest story among
         # those whose signatures agree closely enough.
@@ -245,10 +261,14 @@ class NearDuplicates:
         found = dict.fromkeys(map(self._buckets.get, keys))
         at = [other % size for other in found if other is not None and other >= oldest]
         if at:
-            # (take and sum: a third of the time of fancy indexing and count_nonzero's axis path)
-            agree = (self._sigs.take(at, axis=0) == sig).sum(axis=1) >= self.threshold * _HASHES
-            for other_slot, ok in zip(at, agree.tolist()):
-                if ok and (match_index < 0 or self._first_index[other_slot] < match_index):
+            sigs = self._sigs
+            if kernels.AVAILABLE and sigs.dtype == np.uint32:  # one compiled call, not five numpy ones
+                agree = kernels.agreements(sigs, np.array(at, dtype=np.int64), sig).tolist()
+            else:  # (take and sum: a third of the time of fancy indexing and count_nonzero's axis path)
+                agree = (sigs.take(at, axis=0) == sig).sum(axis=1).tolist()
+            needed = self.threshold * _HASHES
+            for other_slot, n in zip(at, agree):
+                if n >= needed and (match_index < 0 or self._first_index[other_slot] < match_index):
                     match_index, match_id = self._first_index[other_slot], self._first_id[other_slot]
         self._buckets.update(zip(keys, repeat(index)))
         self._sigs[slot] = sig

@@ -31,8 +31,8 @@ else:
     AVAILABLE = True
 
 __all__ = [
-    "AVAILABLE", "char_wb_counts", "distinct_runs", "ensure_compiled", "ensure_compiled_for_scoring_run", "minhash",
-    "shingle_minhash", "tfidf_decision",
+    "AVAILABLE", "agreements", "char_wb_counts", "distinct_runs", "ensure_compiled", "ensure_compiled_for_scoring_run",
+    "minhash", "shingle_minhash", "tfidf_decision",
 ]
 
 # Fibonacci hashing constant (2**64 / phi), as in framing.vocab.NgramTable.
@@ -410,6 +410,18 @@ def _shingle_minhash(
     return out
 
 
+def _agreements(rows: np.ndarray, at: np.ndarray, sig: np.ndarray) -> np.ndarray:
+    """For each ``r`` in ``at``, in how many places ``rows[r]`` equals ``sig``."""
+    out = np.zeros(at.size, dtype=np.int64)
+    for i in range(at.size):
+        row = at[i]
+        same = 0
+        for h in range(sig.size):
+            same += rows[row, h] == sig[h]
+        out[i] = same
+    return out
+
+
 def _tfidf_decision(
     indptr: np.ndarray,
     indices: np.ndarray,
@@ -473,8 +485,10 @@ if AVAILABLE:
     max_word_length = njit(cache=True, nogil=True)(max_word_length)
     _compiled: Any = njit(cache=True, nogil=True)(_char_wb_counts)
     _tfidf_decision_compiled: Any = njit(cache=True, nogil=True)(_tfidf_decision)
+    _agreements_compiled: Any = njit(cache=True, nogil=True)(_agreements)
 else:  # pragma: no cover
     _compiled = _minhash_compiled = _shingle_minhash_compiled = _tfidf_decision_compiled = None
+    _agreements_compiled = None
 
 
 def char_wb_counts(
@@ -579,6 +593,14 @@ def tfidf_decision(
     )
 
 
+def agreements(rows: np.ndarray, at: np.ndarray, sig: np.ndarray) -> np.ndarray:
+    """Compiled :func:`_agreements` (uint32 signatures); raises RuntimeError where numba is missing."""
+    if _agreements_compiled is None:  # pragma: no cover
+        raise RuntimeError("numba is not installed")
+    ensure_compiled()
+    return _agreements_compiled(_plain(rows, np.uint32), _plain(at, np.int64), _plain(sig, np.uint32))
+
+
 _READY: list[bool] = []
 # What numba imports, when it first loads a compiled function, to see whether it can
 # do linear algebra (np.dot, np.linalg in compiled code): scipy.linalg with its BLAS.
@@ -644,6 +666,7 @@ def ensure_compiled() -> None:
         _tfidf_decision_compiled(
             starts[:2] // 3, np.zeros(1, dtype=np.int32), one, np.ones(2, dtype=np.float32), one, np.ones((1, 1))
         )
+        _agreements_compiled(np.zeros((2, 3), dtype=np.uint32), starts // 3, np.zeros(3, dtype=np.uint32))
         _READY.append(True)
     finally:
         for signum, handler in previous.items():
@@ -656,4 +679,6 @@ def _plain(array: np.ndarray, dtype: Any) -> np.ndarray:
     # numba compiles once per argument type, and a read-only array (np.frombuffer's)
     # is another type: every call gets writable C-contiguous arrays of one dtype, the
     # types ensure_compiled builds, so nothing compiles later (in a worker, say).
+    if type(array) is np.ndarray and array.dtype == dtype and array.flags.c_contiguous and array.flags.writeable:
+        return array  # as np.require would return it, without its 7 us of checks (linking calls per article)
     return np.require(array, dtype=dtype, requirements=["C", "W"])

@@ -31,7 +31,7 @@ import numpy as np
 from . import kernels
 from .atomic import atomic_write, check_writable
 from .corpus import Article, OnError, OnWarning, read_articles
-from .dedupe import WINDOW, NearDuplicates, signatures
+from .dedupe import WINDOW, NearDuplicates, band_keys, signatures
 from .errors import InputError, InputWarning, OutputError
 from .jsontext import dumps
 from .parallel import MAP_ABOVE, available_cores, keep_freed_memory, keeps_freed_memory, ordered_map
@@ -179,9 +179,9 @@ def _chunks(articles: Iterable[Article], size: int) -> Iterator[list[Article]]:
 
 
 # What a worker sends back for each article: ("ok", id, record JSON without its
-# closing brace, passage JSONs likewise, passage count, MinHash signature) or
-# ("error", message). The
-# main process adds "duplicate_of", which needs every earlier article, and writes.
+# closing brace, passage JSONs likewise, passage count, MinHash signature, and
+# optionally the signature's band keys) or ("error", message). The main process
+# adds "duplicate_of", which needs every earlier article, and writes.
 _Item = tuple[Any, ...]
 _WORKER: dict[str, Any] = {}
 
@@ -207,10 +207,10 @@ def _score_for_writing(
     # (_score_chunk reports a chunk's errors while splitting, before its first record.)
     scored = list(_score_chunk(chunk, model, errors, passage_records=passage_records))
     sigs = signatures([passages for _, _, passages in scored])  # the whole chunk in one pass
-    for (record, rows, passages), sig in zip(scored, sigs):
+    for (record, rows, passages), sig, keys in zip(scored, sigs, band_keys(sigs)):
         dump = dumps(record)[:-1]
         rows_json = [dumps(row)[:-1] for row in rows]
-        items.append(("ok", str(record["id"]), dump, rows_json, len(passages), sig))
+        items.append(("ok", str(record["id"]), dump, rows_json, len(passages), sig, keys))
     release_memory()
     return items
 
@@ -415,8 +415,8 @@ class _Run:
     keep the summary, link near-duplicates in input order and write the records.
 
     Workers send each article as ``("ok", id, record JSON without its closing
-    brace, passage JSONs likewise, passage count, signature)``; :meth:`write`
-    adds ``duplicate_of``, which needs every earlier article.
+    brace, passage JSONs likewise, passage count, signature[, band keys])``;
+    :meth:`write` adds ``duplicate_of``, which needs every earlier article.
     """
 
     def __init__(
@@ -484,10 +484,10 @@ class _Run:
     def write(self, item: _Item) -> None:
         """Link one scored article to its story and write it (and its passages)."""
         assert self.writer is not None, "open() first"
-        _, ident, dump, rows, n_passages, sig = item
+        _, ident, dump, rows, n_passages, sig, *keys = item
         summary = self.summary
         # Clutter is gone from the passages, so site furniture does not hide a shared story.
-        first = self.duplicates.add_signature(ident, sig)
+        first = self.duplicates.add_signature(ident, sig, keys=keys[0] if keys else None)
         summary.duplicates += first is not None
         tail = ',"duplicate_of":' + dumps(first) + "}"
         self.writer.write_json(dump + tail)

@@ -163,7 +163,7 @@ def test_real_calls_use_the_types_ensure_compiled_built() -> None:
     # read-only array, say) would compile again in every worker.
     kernels.ensure_compiled()
     compiled = (kernels._compiled, kernels._shingle_minhash_compiled, kernels._distinct_runs,
-                kernels._tfidf_decision_compiled)
+                kernels._tfidf_decision_compiled, kernels._agreements_compiled)
     before = {k: len(k.signatures) for k in compiled}
     fast = CharNgramVectorizer(analyzer="char_wb", ngram_range=(2, 5), min_df=1, dtype=np.float32).fit(TEXTS)
     fast.transform(TEXTS + EDGE)
@@ -174,6 +174,9 @@ def test_real_calls_use_the_types_ensure_compiled_built() -> None:
     dedupe.signature(TEXTS[0])
     dedupe.signature(TEXTS[:3])
     kernels.minhash(dedupe.shingles(TEXTS[0]), dedupe._A, dedupe._B)
+    finder = dedupe.NearDuplicates()
+    for i, text in enumerate([TEXTS[0], TEXTS[0], TEXTS[1]]):  # the second is compared with the first
+        finder.add_signature(str(i), dedupe.signature(text))
     assert {k: len(k.signatures) for k in before} == before
 
 
@@ -326,3 +329,19 @@ def test_a_scoring_run_loads_the_kernels_without_scipy_linalg_and_leaves_it_impo
     done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split("\n")[:2] == ["True False False", "5.0"], done.stdout
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(st.integers(0, 3), min_size=5, max_size=5), min_size=1, max_size=6), st.data())
+def test_agreements_count_equal_places(rows: list[list[int]], data: Any) -> None:
+    table = np.array(rows, dtype=np.uint32)
+    at = np.array(data.draw(st.lists(st.integers(0, len(rows) - 1), max_size=8)), dtype=np.int64)
+    sig = np.array(data.draw(st.lists(st.integers(0, 3), min_size=5, max_size=5)), dtype=np.uint32)
+    assert kernels.agreements(table, at, sig).tolist() == [int((table[r] == sig).sum()) for r in at.tolist()]
+
+
+def test_band_keys_of_a_chunk_are_each_signatures_own() -> None:
+    sigs = [dedupe.signature(text) for text in [*TEXTS[:4], "...", ""]]
+    keys = dedupe.band_keys(sigs)
+    assert keys[-2:] == [None, None]  # no words, no signature, no keys
+    assert keys[:4] == [dedupe._band_keys(sig) for sig in sigs[:4]]
