@@ -72,6 +72,11 @@ class Article:
     meta: dict[str, Any] = field(default_factory=dict)
     origin: str = ""  # "file" or "file:line", for messages
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Pickled as its fields (scoring sends chunks of articles to its workers):
+        # a fifth of the time of the default, which pickles and restores a __dict__.
+        return (Article, (self.id, self.text, self.meta, self.origin))
+
 
 def _fail(error: InputError, on_error: OnError | None) -> None:
     """Raise ``error``, or hand it to ``on_error`` so that reading goes on."""

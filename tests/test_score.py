@@ -206,3 +206,23 @@ def test_no_articles(tmp_path: Path, model: FrameModel) -> None:
     with pytest.raises(InputError, match="no articles"):
         score([inp], model=model, out=tmp_path / "s.jsonl")
     assert _only(tmp_path) == ["in.jsonl"]
+
+
+def test_what_workers_send_reads_back_as_they_made_it(model: FrameModel) -> None:
+    # Chunks go to the workers as pickled articles; signatures and band keys come back as bytes.
+    import pickle
+
+    from framing.score import _received, _score_for_writing, _score_to_send, _set_worker_model
+
+    chunk = [Article(name, text, {"outlet": "x"}, f"in.jsonl:{i}") for i, (name, text) in
+             enumerate(article_texts().items())] + [Article("menu", "Home | News | Sport", {}, "in.jsonl:9")]
+    assert pickle.loads(pickle.dumps(chunk)) == chunk
+    _set_worker_model(model, True)
+    made = _score_for_writing(chunk)
+    sent = pickle.loads(pickle.dumps(_score_to_send(chunk)))
+    assert len(sent) == len(made) > 2 and made[0][0] == "error"  # (errors come first: found while splitting)
+    for got, expected in zip(map(_received, sent), made):
+        assert got[:5] == expected[:5]
+        if expected[0] == "ok":
+            assert got[5].dtype == expected[5].dtype and np.array_equal(got[5], expected[5])
+            assert got[6] == expected[6] and len(got[6]) == 32
