@@ -346,3 +346,15 @@ def test_band_keys_of_a_chunk_are_each_signatures_own() -> None:
     keys = dedupe.band_keys(sigs)
     assert keys[-2:] == [None, None]  # no words, no signature, no keys
     assert keys[:4] == [dedupe._band_keys(sig) for sig in sigs[:4]]
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(unicode_text, max_size=6))
+def test_words_at_are_the_slices_of_the_text(docs: list[str]) -> None:
+    # The word path makes its distinct words' strings in one decode instead of one slice each.
+    from framing.text import folded_letters
+
+    joined, points, letters, starts = folded_letters(docs)
+    _, _, word_start, word_length = kernels.distinct_runs(points, ~letters, starts)
+    expected = [joined[a : a + n] for a, n in zip(word_start.tolist(), word_length.tolist())]
+    assert vocab.words_at(points, word_start, word_length) == expected
