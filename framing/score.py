@@ -63,8 +63,29 @@ class ScoreSummary:
     duplicates: int = 0  # articles flagged as near-duplicates of an earlier one
 
 
-def _round(x: float) -> float:
-    return round(float(x), 4)
+def rounded4(values: np.ndarray) -> list[list[float]]:
+    """``[[round(x, 4) for x in row] for row in values.tolist()]``: the same floats, made a matrix at a time.
+
+    ``round(x, 4)`` is the double nearest the decimal with 4 places nearest x.
+    ``rint(x * 10**4) / 10**4`` is the same double wherever ``x * 10**4`` is not
+    within rounding error of a half (that error cannot then change the nearest
+    whole number, and the division is correctly rounded); the values that are,
+    and any too large for the product to be near exact, get ``round`` itself.
+    Scores are rounded so for every record: ``round`` took 30 us an article.
+
+    Examples
+    --------
+    >>> rounded4(np.array([[0.123449999, 0.03125, 1.0]]))
+    [[0.1234, 0.0312, 1.0]]
+    """
+    scaled = values * 10_000.0
+    whole = np.rint(scaled)
+    out = whole / 10_000.0
+    unsure = (np.abs(np.abs(scaled - whole) - 0.5) < 1e-6) | (np.abs(scaled) >= 2.0**40)
+    if unsure.any():
+        at = np.nonzero(unsure)
+        out[at] = [round(x, 4) for x in values[at].tolist()]
+    return out.tolist()
 
 
 def _score_chunk(
@@ -100,7 +121,8 @@ def _score_chunk(
         article_proba = np.maximum.reduceat(passage_proba, starts[:-1], axis=0)
     # The whole chunk at once (decide works row by row), then plain Python numbers.
     article_present = model.decide(article_proba).tolist()
-    article_rounded = [[round(x, 4) for x in row] for row in article_proba.tolist()]
+    article_rounded = rounded4(article_proba)
+    passage_rounded = rounded4(passage_proba)
     frames_in_order = list(enumerate(model.frames))
     offsets = starts.tolist()
     for i, (article, passages) in enumerate(zip(chunk, split)):
@@ -117,7 +139,7 @@ def _score_chunk(
             "scores": dict(zip(model.frames, article_rounded[i])),
             "frames": [f for j, f in frames_in_order if present[j]],
             "evidence": {
-                f: {"passage": best[j], "score": _round(proba[best[j], j]), "text": passages[best[j]]}
+                f: {"passage": best[j], "score": passage_rounded[start + best[j]][j], "text": passages[best[j]]}
                 for j, f in frames_in_order
                 if present[j]
             },
@@ -136,7 +158,7 @@ def _score_chunk(
                     **{key: v for key, v in article.meta.items() if key not in ("language", "title")},
                     "language": detect_language(text),
                     "text": text,
-                    "scores": {f: _round(s) for f, s in zip(model.frames, row)},
+                    "scores": dict(zip(model.frames, passage_rounded[start + k])),
                     "frames": carried,
                 }
             )

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from framing.corpus import Article, read_articles
 from framing.errors import InputError, OutputError
@@ -226,3 +228,19 @@ def test_what_workers_send_reads_back_as_they_made_it(model: FrameModel) -> None
         if expected[0] == "ok":
             assert got[5].dtype == expected[5].dtype and np.array_equal(got[5], expected[5])
             assert got[6] == expected[6] and len(got[6]) == 32
+
+
+@given(st.lists(st.floats(0.0, 1.0) | st.integers(0, 20_000).map(lambda k: (k + 0.5) / 10_000)
+                | st.floats(-1e6, 1e6) | st.sampled_from([0.03125, 0.00005, 1 - 2**-53, 2**-1074]),
+                min_size=1, max_size=30))
+def test_rounded4_gives_what_round_gives(values: list[float]) -> None:
+    # Scores are rounded a matrix at a time; each must be the float round(x, 4) is, sign included.
+    import math
+
+    from framing.score import rounded4
+
+    matrix = np.array(values).reshape(-1, 1)
+    got = [row[0] for row in rounded4(matrix)]
+    expected = [round(x, 4) for x in values]
+    assert got == expected
+    assert [math.copysign(1, x) for x in got] == [math.copysign(1, x) for x in expected]
