@@ -163,16 +163,15 @@ def detect_language(text: str) -> str:
     >>> detect_language("Kazakhstan and Russia")
     'en'
     """
-    # Counted on the UTF-8 bytes in two C passes (bytes.translate deleting every other
-    # byte): the characters U+0400-U+04FF are exactly those whose lead byte is
-    # 0xD0-0xD3, and an ASCII letter's byte occurs nowhere else in UTF-8.
+    # Counted on the UTF-8 bytes at C speed: the characters U+0400-U+04FF are exactly
+    # those whose lead byte is 0xD0-0xD3 (counted by bytes.count, which searches a
+    # byte with memchr), and an ASCII letter's byte occurs nowhere else in UTF-8
+    # (counted by bytes.translate deleting every other byte).
     data = text.encode("utf-8", "surrogatepass")
-    cyrillic = len(data.translate(None, _NOT_CYRILLIC_LEAD))
+    cyrillic = data.count(b"\xd0") + data.count(b"\xd1") + data.count(b"\xd2") + data.count(b"\xd3")
     latin = len(data.translate(None, _NOT_LATIN))
     return "ru" if cyrillic > latin else "en"
 
-
-_NOT_CYRILLIC_LEAD = bytes(b for b in range(256) if not 0xD0 <= b <= 0xD3)
 _NOT_LATIN = bytes(b for b in range(256) if not (0x41 <= b <= 0x5A or 0x61 <= b <= 0x7A))
 
 
