@@ -297,3 +297,22 @@ def test_long_paths_stay_on_one_line(tmp_path: Path, model_file: Path) -> None:
     result = invoke("score", deep, "--model", model_file, "--out", tmp_path / "s.jsonl")
     message = assert_one_line_error(result, f"{deep}:1: malformed JSON")
     assert re.search(r"column \d+\)$", message)
+
+
+def test_a_lone_surrogate_escape_is_an_error_naming_its_line(tmp_path: Path, model_file: Path) -> None:
+    # JSON can escape half of a surrogate pair ("\ud800"); that is no character and cannot be
+    # scored or written as UTF-8. A whole pair (an emoji) is a character and scores.
+    text = "Kazakhstan said on Friday it would not help Russia evade the sanctions over the war in Ukraine"
+    good = json.dumps({"id": "ok", "text": text + " \U0001f600."})
+    bad = json.dumps({"id": "x", "text": text + " \ud800."})
+    assert "\\ud83d\\ude00" in good and "\\ud800" in bad
+    path = tmp_path / "in.jsonl"
+    path.write_text(f"{good}\n{bad}\n", encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    message = assert_one_line_error(invoke("score", path, "--model", model_file, "--out", out), f"{path}:2: ")
+    assert "surrogate" in message and not out.exists()
+    result = invoke("score", "-", "--model", model_file, "--out", out, input=f"{good}\n{bad}\n")
+    assert "<stdin>:2: " in assert_one_line_error(result, "<stdin>:2: ")
+    result = invoke("score", path, "--model", model_file, "--out", out, "--skip-bad")
+    assert result.exit_code == 0, result.output
+    assert [r["id"] for r in read_jsonl(out)] == ["ok"]
