@@ -110,7 +110,9 @@ def _score_shard(
                         bad(item[1])
                         continue
                     _, ident, dump, rows, n_passages, sig, *_ = item  # (band keys are made again when linking)
-                    items.write(json.dumps(["ok", ident, dump, rows, n_passages, bool(sig.size)], ensure_ascii=False))
+                    record, passages = dump.decode("utf-8"), [row.decode("utf-8") for row in rows]
+                    line = ["ok", ident, record, passages, n_passages, bool(sig.size)]
+                    items.write(json.dumps(line, ensure_ascii=False))
                     items.write("\n")
                     if sig.size:
                         sigs.write(np.asarray(sig, dtype="<u4").tobytes())
@@ -134,7 +136,7 @@ def _read_part(part: Path) -> Iterator[tuple[Any, ...]]:
                 if len(raw) != _SIG_BYTES:
                     raise DaskEngineError(f"{part}.sig: part cut short (was the parts folder changed during the run?)")
                 sig = np.frombuffer(raw, dtype="<u4").astype(np.uint32)
-            yield "ok", ident, dump, rows, n_passages, sig
+            yield "ok", ident, dump.encode("utf-8"), [row.encode("utf-8") for row in rows], n_passages, sig
 
 
 def _shards(inputs: Iterable[str | Path], on_error: OnError | None) -> list[tuple[str, str]]:

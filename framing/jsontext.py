@@ -20,7 +20,7 @@ try:  # a dependency; the standard library serves where it is missing
 except ImportError:  # pragma: no cover
     orjson = None  # type: ignore[assignment]
 
-__all__ = ["dumps"]
+__all__ = ["dumps", "dumpb"]
 
 
 def dumps(value: Any) -> str:
@@ -38,6 +38,30 @@ def dumps(value: Any) -> str:
             return orjson.dumps(value).decode()
         except TypeError:
             pass
+    return _standard(value)
+
+
+def dumpb(value: Any) -> bytes:
+    """:func:`dumps` as UTF-8 bytes: orjson's own output, not decoded to be encoded again.
+
+    Records go from the scoring workers to the output file as bytes: decoding
+    a 6 kB record and encoding it again (in the pickle and in the file's text
+    layer) cost more than writing it.
+
+    Examples
+    --------
+    >>> dumpb({"title": "Казахстан"}) == dumps({"title": "Казахстан"}).encode()
+    True
+    """
+    if orjson is not None:
+        try:
+            return orjson.dumps(value)
+        except TypeError:
+            pass
+    return _standard(value).encode("utf-8")
+
+
+def _standard(value: Any) -> str:
     return json.dumps(_finite(value), ensure_ascii=False, separators=(",", ":"), allow_nan=False)
 
 

@@ -33,7 +33,7 @@ from .atomic import atomic_write, check_writable
 from .corpus import Article, OnError, OnWarning, read_articles
 from .dedupe import WINDOW, NearDuplicates, band_keys, signatures
 from .errors import InputError, InputWarning, OutputError
-from .jsontext import dumps
+from .jsontext import dumpb
 from .parallel import MAP_ABOVE, available_cores, keep_freed_memory, keeps_freed_memory, ordered_map
 from .passages import split_passages
 from .scorer import Scorer, load_scorer
@@ -200,9 +200,9 @@ def _chunks(articles: Iterable[Article], size: int) -> Iterator[list[Article]]:
         yield chunk
 
 
-# What a worker sends back for each article: ("ok", id, record JSON without its
-# closing brace, passage JSONs likewise, passage count, MinHash signature, and
-# optionally the signature's band keys) or ("error", message). The main process
+# What a worker sends back for each article: ("ok", id, record JSON (UTF-8 bytes)
+# without its closing brace, passage JSONs likewise, passage count, MinHash
+# signature, and optionally the signature's band keys) or ("error", message). The main process
 # adds "duplicate_of", which needs every earlier article, and writes.
 _Item = tuple[Any, ...]
 _WORKER: dict[str, Any] = {}
@@ -230,8 +230,8 @@ def _score_for_writing(
     scored = list(_score_chunk(chunk, model, errors, passage_records=passage_records))
     sigs = signatures([passages for _, _, passages in scored])  # the whole chunk in one pass
     for (record, rows, passages), sig, keys in zip(scored, sigs, band_keys(sigs)):
-        dump = dumps(record)[:-1]
-        rows_json = [dumps(row)[:-1] for row in rows]
+        dump = dumpb(record)[:-1]
+        rows_json = [dumpb(row)[:-1] for row in rows]
         items.append(("ok", str(record["id"]), dump, rows_json, len(passages), sig, keys))
     release_memory()
     return items
@@ -301,21 +301,21 @@ class _Writer:
     memory stays flat either way.
     """
 
-    def __init__(self, handle: IO[str], suffix: str, frames: list[str], *, articles: bool):
+    def __init__(self, handle: IO[Any], suffix: str, frames: list[str], *, articles: bool):
         self.handle, self.suffix, self.frames, self.articles = handle, suffix, frames, articles
         self.columns: dict[str, None] = {}
         self.spool: IO[str] | None = None
 
-    def write_json(self, text: str) -> None:
-        """Write one record given as its JSON text."""
+    def write_json(self, data: bytes) -> None:
+        """Write one record given as its JSON (UTF-8 bytes)."""
         if self.suffix == ".jsonl":
-            self.handle.write(text + "\n")
+            self.handle.write(data + b"\n")
         else:
-            self.write(json.loads(text))
+            self.write(json.loads(data))
 
     def write(self, record: dict[str, Any]) -> None:
         if self.suffix == ".jsonl":
-            self.handle.write(dumps(record) + "\n")
+            self.handle.write(dumpb(record) + b"\n")
             return
         row = _flat(record, self.frames) if self.articles else _flat_passage(record, self.frames)
         self.columns.update(dict.fromkeys(row))
@@ -518,13 +518,13 @@ class _Run:
     def open(self, stack: contextlib.ExitStack) -> None:
         """Open the outputs; both are renamed into place only if the whole run succeeds."""
         frames = self.model.frames
-        self.writer = _Writer(stack.enter_context(atomic_write(self.out, force=self.force)), self.suffix, frames,
-                              articles=True)
+
+        def opened(path: Path, suffix: str) -> IO[Any]:  # JSONL gets the records' bytes as they are
+            return stack.enter_context(atomic_write(path, force=self.force, mode="wb" if suffix == ".jsonl" else "w"))
+
+        self.writer = _Writer(opened(self.out, self.suffix), self.suffix, frames, articles=True)
         if self.passages_out is not None and self.p_suffix is not None:
-            self.p_writer = _Writer(
-                stack.enter_context(atomic_write(self.passages_out, force=self.force)), self.p_suffix, frames,
-                articles=False,
-            )
+            self.p_writer = _Writer(opened(self.passages_out, self.p_suffix), self.p_suffix, frames, articles=False)
 
     def write(self, item: _Item) -> None:
         """Link one scored article to its story and write it (and its passages)."""
@@ -534,7 +534,7 @@ class _Run:
         # Clutter is gone from the passages, so site furniture does not hide a shared story.
         first = self.duplicates.add_signature(ident, sig, keys=keys[0] if keys else None)
         summary.duplicates += first is not None
-        tail = ',"duplicate_of":' + dumps(first) + "}"
+        tail = b',"duplicate_of":' + dumpb(first) + b"}"
         self.writer.write_json(dump + tail)
         summary.articles += 1
         if len(summary.records) < self.keep_records:
