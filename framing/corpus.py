@@ -217,7 +217,7 @@ def _jsonl_records(
         if not isinstance(record, dict):
             _fail(InputError("each line must be a JSON object", path=path, line=number), on_error)
             continue
-        if ("\\ud" in line or "\\uD" in line) and _lone_surrogate(record):
+        if _lone_surrogate(line, record):
             _fail(InputError(_LONE_SURROGATE, path=path, line=number), on_error)
             continue
         yield number, record
@@ -226,12 +226,16 @@ def _jsonl_records(
 _LONE_SURROGATE = "a \\u escape in it is half of a surrogate pair, not a character; fix or remove it"
 
 
-def _lone_surrogate(record: dict[str, Any]) -> bool:
-    """Whether a string of the record holds a lone surrogate (from a JSON escape such as \\ud800).
+def _lone_surrogate(line: str, record: dict[str, Any]) -> bool:
+    """Whether a string of the record read from ``line`` holds a lone surrogate (from a
+    JSON escape such as \\ud800).
 
     Such a string cannot be written as UTF-8, so it would fail scoring or writing
-    far from its line. Only lines with such an escape are checked.
+    far from its line. Only a line with such an escape can make one, so only those
+    are checked.
     """
+    if "\\ud" not in line and "\\uD" not in line:
+        return False
     try:
         json.dumps(record, ensure_ascii=False).encode("utf-8")
     except UnicodeEncodeError:
@@ -394,7 +398,7 @@ def _from_stdin(
             if not isinstance(record, dict) or not isinstance(record.get("text"), str):
                 _fail(InputError("each line needs a 'text' string", path=where, line=number), on_error)
                 continue
-            if ("\\ud" in line or "\\uD" in line) and _lone_surrogate(record):
+            if _lone_surrogate(line, record):
                 _fail(InputError(_LONE_SURROGATE, path=where, line=number), on_error)
                 continue
             try:

@@ -164,10 +164,16 @@ _BAND_MIX = np.array([0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9
 _BAND_SALT = (np.arange(_BANDS, dtype=np.uint64) + np.uint64(1)) * np.uint64(0xD6E8FEB86659FD93)
 
 
-def _band_keys(sig: np.ndarray) -> list[int]:
-    """One 64-bit key per LSH band (its rows mixed with odd multipliers, salted by band)."""
+def _keys_of(sigs: np.ndarray) -> np.ndarray:
+    """One 64-bit key per LSH band of each signature (a row of ``sigs``): its rows mixed
+    with odd multipliers, salted by band."""
     # (uint64 products and sums wrap around, as the keys' hashing means them to)
-    return (sig.reshape(_BANDS, _ROWS).astype(np.uint64) @ _BAND_MIX + _BAND_SALT).tolist()
+    return sigs.reshape(len(sigs), _BANDS, _ROWS).astype(np.uint64) @ _BAND_MIX + _BAND_SALT
+
+
+def _band_keys(sig: np.ndarray) -> list[int]:
+    """The band keys of one signature."""
+    return _keys_of(sig[None, :])[0].tolist()
 
 
 def band_keys(sigs: Sequence[np.ndarray]) -> list[list[int] | None]:
@@ -179,8 +185,7 @@ def band_keys(sigs: Sequence[np.ndarray]) -> list[list[int] | None]:
     filled = [i for i, sig in enumerate(sigs) if sig.size]
     out: list[list[int] | None] = [None] * len(sigs)
     if filled:
-        stacked = np.stack([sigs[i] for i in filled]).reshape(len(filled), _BANDS, _ROWS).astype(np.uint64)
-        for i, keys in zip(filled, (stacked @ _BAND_MIX + _BAND_SALT).tolist()):
+        for i, keys in zip(filled, _keys_of(np.stack([sigs[i] for i in filled])).tolist()):
             out[i] = keys
     return out
 
