@@ -620,16 +620,19 @@ def labels_stats_cmd(
     passages = read_labels(paths, codebook=book)
     stats = label_stats(passages, book.ids if book is not None else frames_of(passages))
     table = Table(title=f"{stats['passages']} labelled passages: positives per frame", title_justify="left")
-    for col in ("frame", "positives", "en", "ru", "judged on", "negatives", ""):
+    # The last column flags frames under the minimum; without any it would be an empty one.
+    flags = bool(stats["below_minimum"])
+    for col in ("frame", "positives", "en", "ru", "judged on", "negatives") + (("",) if flags else ()):
         table.add_column(col, justify="left" if col in ("frame", "") else "right")
     for frame, row in stats["frames"].items():
         flag = stats["below_minimum"].get(frame, "")
-        table.add_row(
+        cells = [
             frame, str(row["positives"]), str(row["by_language"]["en"]), str(row["by_language"]["ru"]),
-            str(row["judged"]), str(row["negatives"]), f"[bold red]{flag}[/]" if flag else "",
-        )
+            str(row["judged"]), str(row["negatives"]),
+        ]
+        table.add_row(*cells, *([f"[bold red]{flag}[/]" if flag else ""] if flags else []))
     table.add_section()
-    table.add_row("[dim]no frame[/]", str(stats["no_frame"]), "", "", "", "", "")
+    table.add_row("[dim]no frame[/]", str(stats["no_frame"]), *[""] * (len(table.columns) - 2))
     out_console.print(table)
     languages = Table(title="Per language", title_justify="left")
     languages.add_column("language")

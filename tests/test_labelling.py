@@ -187,6 +187,9 @@ def test_cli_labels_stats(labels_dir: Path, tmp_path: Path) -> None:
     out = strip_ansi(result.output)
     assert "25 labelled passages" in out
     assert "every frame has at least 3 positive passages" in out
+    # No frame is under the minimum: the table ends at "negatives", with no empty flag column.
+    header = next(line for line in out.splitlines() if "negatives" in line)
+    assert header.rstrip().rstrip("┃│|").rstrip().endswith("negatives")
     stats = json.loads(out_json.read_text(encoding="utf-8"))
     assert stats["frames"]["security"]["positives"] == 9
     write_jsonl(labels_dir / "corpus.jsonl", [{"text": "Tanks.", "frames": ["security"], "id": "t2"},
