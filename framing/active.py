@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -27,12 +27,12 @@ from .corpus import Article, read_articles
 from .dedupe import THRESHOLD as SHINGLE_THRESHOLD
 from .dedupe import shingles
 from .errors import InputError, TrainingError
-from .labelling import existing_labels, text_key
+from .labelling import check_given_labels, existing_labels, text_key
 from .model import FrameModel, load_model
 from .passages import split_passages
 from .text import detect_language
 
-__all__ = ["suggest", "SuggestSummary", "uncertainty", "MAX_SIMILARITY"]
+__all__ = ["suggest", "SuggestSummary", "trained_labels", "uncertainty", "MAX_SIMILARITY"]
 
 MAX_SIMILARITY = 0.8
 # Passages kept for the final greedy pass, per place in the queue: enough that
@@ -71,6 +71,9 @@ class SuggestSummary:
     articles: int = 0
     passages: int = 0
     labelled: int = 0  # passages left out because they are already labelled
+    # The model's label files (from its card) not found from here: their passages
+    # could not be left out.
+    missing_labels: list[str] = field(default_factory=list)
     repeated: int = 0  # passages left out as exact repeats of one already seen
     similar: int = 0  # candidates skipped by the diversity rule
 
@@ -86,6 +89,30 @@ def _passages_of(articles: Iterable[Article]) -> Iterable[tuple[Article, int, st
     for article in articles:
         for k, text in enumerate(split_passages(article.text)):
             yield article, k, text
+
+
+def trained_labels(card: dict[str, Any], *, model_dir: Path | None = None) -> tuple[list[Path], list[str]]:
+    """The label files a model's card records, found from here; and those not found.
+
+    A card records each path as given to ``framing train`` (relative to the
+    folder it ran in) and, since this version, relative to the model's folder
+    (``from_model``); the second finds the labels from any working folder.
+    """
+    entries = [e for e in card.get("labels", []) if isinstance(e, dict) and "path" in e]
+    if not entries:
+        entries = [{"path": p} for p in card.get("label_files", []) if isinstance(p, str)]
+    found: list[Path] = []
+    missing: list[str] = []
+    for entry in entries:
+        candidates = [Path(entry["path"])]
+        if model_dir is not None and isinstance(entry.get("from_model"), str):
+            candidates.append(model_dir / entry["from_model"])
+        hit = next((c for c in candidates if c.exists()), None)
+        if hit is None:
+            missing.append(str(entry["path"]))
+        else:
+            found.append(hit)
+    return found, missing
 
 
 def suggest(
@@ -114,8 +141,10 @@ def suggest(
         and guess), for ``framing label``.
     labels : sequence of str or Path, optional
         Label files or folders: passages already in them (same text, with case,
-        spacing and punctuation ignored) are left out. Default: the label files
-        the model was trained on (from its card), those that still exist.
+        spacing and punctuation ignored) are left out; each must exist. Default:
+        the label files the model was trained on (from its card), found from the
+        working folder or from the model's; those not found are listed in the
+        summary's ``missing_labels``.
     max_similarity : float, default=0.8
         Cosine similarity of TF-IDF vectors above which a passage is too like
         one already in the queue.
@@ -131,15 +160,19 @@ def suggest(
     if not 0 < max_similarity <= 1:
         raise TrainingError(f"the similarity limit must be in (0, 1], not {max_similarity}")
     out = check_writable(out, force=force)
+    if labels is not None:
+        labels = check_given_labels(labels)
+    model_dir = None
     if not isinstance(model, FrameModel):
+        model_dir = Path(model).parent
         model = load_model(model)
     if not model.frames:
         raise TrainingError("the model has no frames")
+    missing: list[str] = []
     if labels is None:
-        trained_on = [entry["path"] for entry in model.card.get("labels", []) if isinstance(entry, dict)]
-        labels = [p for p in trained_on or model.card.get("label_files", []) if Path(p).exists()]
+        labels, missing = trained_labels(model.card, model_dir=model_dir)
     known = {text_key(p.text) for p in existing_labels(labels)} if labels else set()
-    summary = SuggestSummary(out=out, queue=[])
+    summary = SuggestSummary(out=out, queue=[], missing_labels=missing)
     pool: list[_Candidate] = []
     keep = max(_POOL_MIN, _POOL_PER_PICK * n)
     seen: set[str] = set()

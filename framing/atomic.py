@@ -22,7 +22,7 @@ from typing import IO
 
 from .errors import OutputError
 
-__all__ = ["atomic_write", "check_writable", "make_temp", "backup_path"]
+__all__ = ["atomic_write", "check_writable", "make_temp", "backup_path", "is_special"]
 
 
 def _umask() -> int:
@@ -42,7 +42,7 @@ def make_temp(path: Path) -> tuple[int, Path]:
     return fd, Path(name)
 
 
-def _special(path: Path) -> bool:
+def is_special(path: Path) -> bool:
     """A device, pipe or socket: nothing a rename could replace, nothing to lose."""
     try:
         mode = path.stat().st_mode
@@ -102,7 +102,7 @@ def check_writable(path: str | Path, *, force: bool = False) -> Path:
     path = Path(path)
     if path.is_dir():
         raise OutputError(f"{path}: is a folder; give a file name")
-    if _special(path):
+    if is_special(path):
         return path
     if path.exists() and not force:
         raise OutputError(f"{path}: already exists; pass --force to replace it")
@@ -152,7 +152,7 @@ def atomic_write(
     """
     path = check_writable(path, force=force)
     binary = "b" in mode
-    if _special(path):
+    if is_special(path):
         try:
             with open(path, mode, encoding=None if binary else encoding, newline=None if binary else "") as fh:
                 yield fh

@@ -30,7 +30,7 @@ from .codebook import load_codebook
 from .dedupe import WINDOW
 from .errors import FramingError, InputWarning, ModelError
 from .labels import read_labels
-from .modelfile import card_path
+from .modelfile import card_path, check_model_path
 from .parallel import MAP_ABOVE, keep_freed_memory
 from .score import ScoreSummary, score
 
@@ -221,17 +221,18 @@ def train_cmd(
     from .model import ModelConfig, save_model, train
     from .versions import lineage
 
-    check_writable(out, force=force)  # before training, which can take minutes
+    check_model_path(out)  # before training, which can take minutes
+    check_writable(out, force=force)
     check_writable(card_path(out), force=force)
     # A model replaced with --force is the new one's parent unless told otherwise;
     # one whose card cannot be read is simply not recorded.
     replaced = parent is None and out.is_file() and card_path(out).is_file()
     try:
-        history = lineage(labels, parent=out if replaced else parent)
+        history = lineage(labels, parent=out if replaced else parent, model=out)
     except ModelError:
         if not replaced:
             raise
-        history = lineage(labels)
+        history = lineage(labels, model=out)
     if cues and codebook is None:
         raise typer.BadParameter("--cues takes its cue phrases from the codebook: give --codebook too")
     book = load_codebook(codebook) if codebook else None
@@ -512,7 +513,7 @@ def compare_cmd(
     )
     out_console.print(comparison_table(result))
     for warning in result.warnings:
-        out_console.print(f"[bold yellow]warning:[/] {warning}", highlight=False, soft_wrap=True)
+        _note("warning", warning)
     sizes = ", ".join(f"{g} {s['units']}" for g, s in result.group_sizes.items())
     written = [str(p) for p in (report, json_out, csv_out) if p is not None]
     tail = f" -> {', '.join(written)}" if written else ""
@@ -709,6 +710,12 @@ def suggest_cmd(
     from .active import suggest
 
     summary = suggest(inputs, model=model, n=n, out=out, labels=labels, max_similarity=max_similarity, force=force)
+    if summary.missing_labels:
+        _note(
+            "warning",
+            f"the model's label files not found from here: {', '.join(summary.missing_labels)}; their passages "
+            "were not left out (give them with --labels)",
+        )
     table = Table(title="Suggested for labelling (least certain first)", title_justify="left")
     for col in ("#", "id", "closest to", "uncertainty", "model's guess", "text"):
         table.add_column(col, justify="right" if col in ("#", "uncertainty") else "left")
@@ -755,7 +762,7 @@ def audit_cmd(
     labels: Annotated[list[Path], typer.Argument(help="Label files or folders to audit.")],
     codebook: Annotated[Path | None, typer.Option(help="Codebook to check frames against.")] = None,
     cv: Annotated[int, typer.Option(help="Folds of the cross-validation grouped by article.")] = 5,
-    top: Annotated[int, typer.Option(help="How many of the strongest disagreements to show.")] = 20,
+    top: Annotated[int, typer.Option(min=0, help="How many of the strongest disagreements to show.")] = 20,
     out: Annotated[
         Path | None, typer.Option("--out", "-o", help="Write every disagreement as JSONL, strongest first.")
     ] = None,
@@ -801,7 +808,7 @@ def explain_cmd(
     html_out: Annotated[
         Path | None, typer.Option("--html", help="Also write the explanation as a self-contained HTML page.")
     ] = None,
-    top: Annotated[int, typer.Option(help="Terms shown each way (up, down) per passage.")] = 8,
+    top: Annotated[int, typer.Option(min=0, help="Terms shown each way (up, down) per passage.")] = 8,
     force: Annotated[bool, typer.Option("--force", help="Replace an existing --html file.")] = False,
 ) -> None:
     """Why a text scored: per frame the score, threshold, carrying passages and the terms that moved it."""
@@ -844,7 +851,7 @@ def explain_cmd(
 @app.command("inspect")
 def inspect_cmd(
     model: Annotated[Path, typer.Argument(help="Model file written by 'framing train'.")],
-    top: Annotated[int, typer.Option(help="Strongest terms shown each way per frame and language.")] = 8,
+    top: Annotated[int, typer.Option(min=0, help="Strongest terms shown each way per frame and language.")] = 8,
 ) -> None:
     """A model's card and the strongest positive and negative terms per frame in each language."""
     from .explain import strongest_terms

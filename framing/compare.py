@@ -135,6 +135,10 @@ def _unflatten(row: dict[str, Any], path: Path, line: int) -> dict[str, Any]:
                 record["evidence"] = json.loads(value) if value else {}
             except json.JSONDecodeError:
                 raise InputError("the 'evidence' column is not JSON", path=path, line=line) from None
+        elif key == "duplicate_of":
+            # An empty cell is an article that copies none, as null is in JSONL: the
+            # column itself says the scores were checked for near-duplicates.
+            record[key] = value or None
         elif value not in (None, ""):
             record[key] = value
     record["scores"] = scores

@@ -36,6 +36,7 @@ __all__ = [
     "text_key",
     "find_codebook",
     "existing_labels",
+    "check_given_labels",
     "import_labels",
     "ImportReport",
     "label_stats",
@@ -116,6 +117,20 @@ def existing_labels(paths: Iterable[str | Path]) -> list[LabelledPassage]:
             files.append(path)
     files = [p for p in files if _has_records(p)]
     return read_labels(files) if files else []
+
+
+def check_given_labels(paths: Iterable[str | Path]) -> list[Path]:
+    """Label files or folders a user named (``--labels``): each must exist.
+
+    :func:`existing_labels` treats a missing default as no labels; a named path
+    that is missing is more likely a typo, and ignoring it would let duplicates
+    of its passages through.
+    """
+    out = [Path(p) for p in paths]
+    for path in out:
+        if not path.exists():
+            raise LabelError("no such label file or folder (given with --labels)", path=path)
+    return out
 
 
 # ---------------------------------------------------------------------------
@@ -264,7 +279,7 @@ def import_labels(
         Every frame must be one of its ids; records are stamped with its version.
     existing : sequence of str or Path, optional
         The labels already made, to check against (default: every label file
-        in the folder of ``into``).
+        in the folder of ``into``). Each path given must exist.
     text_col, frames_col, sep, id_col, language_col, source_col
         Where to find each field (CSV headers match ignoring case and
         surrounding spaces) and what separates frame ids in a string.
@@ -295,7 +310,10 @@ def import_labels(
     check_writable(into, force=True)
     if not files:
         raise LabelError("no files to import")
-    old = existing_labels(_with_target(existing if existing is not None else [into.parent], into))
+    if not sep:
+        raise LabelError("--sep, what separates frame ids in a text cell, must not be empty")
+    given = check_given_labels(existing) if existing is not None else [into.parent]
+    old = existing_labels(_with_target(given, into))
     report = ImportReport(into=into, codebook_version=codebook.version)
     by_key: dict[str, tuple[str, list[str], str]] = {}  # key -> (origin, frames, text) of labels held
     for p in old:

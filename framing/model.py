@@ -33,7 +33,7 @@ from .atomic import check_writable, make_temp
 from .errors import ModelError, OutputError, TrainingError
 from .features import CharNgramVectorizer, WordNgramVectorizer
 from .labels import LabelledPassage, label_counts, labels_digest
-from .modelfile import FORMAT, card_path, read_card, read_payload, sha256_of
+from .modelfile import FORMAT, card_path, check_model_path, read_card, read_payload, sha256_of
 from .parallel import available_cores, keep_freed_memory, ordered_map
 from .scorer import STATE_VERSION, apply_calibration, constant_logit, row_groups
 from .scorer import decide as _decide
@@ -938,7 +938,7 @@ def save_model(
     """
     import joblib
 
-    path = Path(path)
+    path = check_model_path(path)
     card_file = card_path(path)
     check_writable(path, force=force)
     check_writable(card_file, force=force)

@@ -21,12 +21,25 @@ import json
 from pathlib import Path
 from typing import Any
 
-from .errors import ModelError
+from .errors import ModelError, OutputError
 
-__all__ = ["FORMAT", "FORMATS", "card_path", "read_card", "read_payload", "sha256_of"]
+__all__ = ["FORMAT", "FORMATS", "card_path", "check_model_path", "read_card", "read_payload", "sha256_of"]
 
 FORMAT = "framing-model/2"
 FORMATS = ("framing-model/1", FORMAT)  # formats this version reads
+
+
+def check_model_path(path: str | Path) -> Path:
+    """Refuse a model file name that does not end in ``.joblib``.
+
+    A model is written over whatever file the name holds (with ``--force``), so a
+    slip such as ``--out labels/seeds.jsonl`` would replace a label file with pickle
+    bytes; the suffix rule keeps label files, codebooks and outputs out of reach.
+    """
+    path = Path(path)
+    if path.suffix.lower() != ".joblib":
+        raise OutputError(f"{path}: a model file's name must end in .joblib")
+    return path
 
 
 def card_path(model_path: str | Path) -> Path:

@@ -29,7 +29,7 @@ from typing import IO, TYPE_CHECKING, Any
 import numpy as np
 
 from . import kernels
-from .atomic import atomic_write, check_writable
+from .atomic import atomic_write, check_writable, is_special
 from .corpus import Article, OnError, OnWarning, read_articles
 from .dedupe import WINDOW, NearDuplicates, band_keys, signatures
 from .errors import InputError, InputWarning, OutputError
@@ -346,6 +346,8 @@ def _flat_passage(record: dict[str, Any], frames: list[str]) -> dict[str, Any]:
 
 
 def _suffix(path: Path) -> str:
+    if is_special(path):
+        return ".jsonl"  # a device such as /dev/null: written directly, as JSONL
     suffix = path.suffix.lower()
     if suffix not in OUTPUT_SUFFIXES:
         raise OutputError(f"{path}: output must end in .jsonl or .csv")
@@ -477,6 +479,10 @@ class _Run:
         on_warning: OnWarning | None,
         dedupe_window: int,
     ):
+        if dedupe_window < 1:
+            raise InputError(f"--dedupe-window must be at least 1, not {dedupe_window}")
+        if keep_records < 0:
+            raise InputError(f"--show must be 0 or more, not {keep_records}")
         self.out = out = Path(out)
         self.suffix = _suffix(out)
         check_writable(out, force=force)

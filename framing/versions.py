@@ -9,6 +9,7 @@ bootstrap interval, so "better" is a measured word.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -27,7 +28,9 @@ MIN_BOOT = 2000
 _CHUNK = 500  # resamples computed at a time: memory stays small however many articles
 
 
-def lineage(labels: Iterable[str | Path], *, parent: str | Path | None = None) -> dict[str, Any]:
+def lineage(
+    labels: Iterable[str | Path], *, parent: str | Path | None = None, model: str | Path | None = None
+) -> dict[str, Any]:
     """Card fields recording a model's labels and its parent model.
 
     Parameters
@@ -37,11 +40,16 @@ def lineage(labels: Iterable[str | Path], *, parent: str | Path | None = None) -
     parent : str or Path, optional
         The model this one replaces or was retrained from. Only its card and
         its bytes' sha256 are read; it is not unpickled.
+    model : str or Path, optional
+        Where the new model will be written. Each label file's path is then
+        also recorded relative to the model's folder (``from_model``), so that
+        the labels can be found from any working folder.
 
     Returns
     -------
     dict
-        ``labels``: a list of ``{"path", "sha256"}``; ``parent``: the parent's
+        ``labels``: a list of ``{"path", "sha256"}`` (and ``from_model`` with
+        ``model``); ``parent``: the parent's
         path, ``model_sha256``, ``labels_sha256``, ``created`` and frames, or None.
 
     Raises
@@ -49,7 +57,16 @@ def lineage(labels: Iterable[str | Path], *, parent: str | Path | None = None) -
     ModelError
         When ``parent`` is not a framing model with its card.
     """
-    out: dict[str, Any] = {"labels": [{"path": str(p), "sha256": file_sha256(p)} for p in label_files(labels)]}
+    entries = []
+    for p in label_files(labels):
+        entry = {"path": str(p), "sha256": file_sha256(p)}
+        if model is not None:
+            try:
+                entry["from_model"] = Path(os.path.relpath(Path(p).resolve(), Path(model).resolve().parent)).as_posix()
+            except ValueError:  # another drive (Windows): no relative path; the plain one stays
+                pass
+        entries.append(entry)
+    out: dict[str, Any] = {"labels": entries}
     out["parent"] = None
     if parent is not None:
         card = read_card(parent)

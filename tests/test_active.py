@@ -108,3 +108,41 @@ def test_cli_suggest(tmp_path: Path, model_file: Path) -> None:
     assert result.exit_code == 1 and "already exists; pass --force" in strip_ansi(result.stderr)
     result = CliRunner().invoke(app, [*args, "--force", "-n", "0"])
     assert result.exit_code == 1 and "-n must be at least 1" in strip_ansi(result.stderr)
+
+
+def test_suggest_finds_the_cards_labels_from_another_folder(
+    tmp_path: Path, labels_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The card records label paths as given to 'framing train' (relative to where it ran);
+    # from another folder they are found through the model's folder instead.
+    project = tmp_path / "project"
+    (project / "labels").mkdir(parents=True)
+    (project / "models").mkdir()
+    (project / "labels" / "l.jsonl").write_bytes(labels_file.read_bytes())
+    monkeypatch.chdir(project)
+    result = CliRunner().invoke(app, ["train", "labels/l.jsonl", "--out", "models/m.joblib"])
+    assert result.exit_code == 0, result.output
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    articles = _articles(tmp_path, copies=1)
+    summary = suggest([articles], model=project / "models" / "m.joblib", n=10, out=elsewhere / "q.jsonl")
+    assert summary.labelled == 24 and summary.missing_labels == []
+    # Moved away from both places: not found, and said so.
+    (project / "labels" / "l.jsonl").rename(tmp_path / "l.jsonl")
+    args = ["suggest", str(articles), "--model", str(project / "models" / "m.joblib"), "-n", "3",
+            "--out", str(elsewhere / "q2.jsonl")]
+    result = CliRunner().invoke(app, args, env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert "warning: the model's label files not found from here: labels/l.jsonl" in strip_ansi(result.stderr)
+    assert "0 already labelled" in strip_ansi(result.stdout)
+
+
+def test_suggest_refuses_labels_that_do_not_exist(tmp_path: Path, model_file: Path) -> None:
+    missing = tmp_path / "typo.jsonl"
+    args = ["suggest", str(_articles(tmp_path)), "--model", str(model_file), "--out", str(tmp_path / "q.jsonl"),
+            "--labels", str(missing)]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 1, result.output
+    assert strip_ansi(result.stderr).strip() == f"error: {missing}: no such label file or folder (given with --labels)"
+    assert not (tmp_path / "q.jsonl").exists()

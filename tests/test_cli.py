@@ -316,3 +316,49 @@ def test_a_lone_surrogate_escape_is_an_error_naming_its_line(tmp_path: Path, mod
     result = invoke("score", path, "--model", model_file, "--out", out, "--skip-bad")
     assert result.exit_code == 0, result.output
     assert [r["id"] for r in read_jsonl(out)] == ["ok"]
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "message"),
+    [("--dedupe-window", "0", "--dedupe-window must be at least 1, not 0"), ("--show", "-1", "--show must be 0")],
+)
+def test_score_option_out_of_range_is_a_one_line_error(
+    tmp_path: Path, model_file: Path, articles_dir: Path, option: str, value: str, message: str
+) -> None:
+    out = tmp_path / "s.jsonl"
+    result = invoke("score", articles_dir, "--model", model_file, "--out", out, option, value)
+    assert_one_line_error(result, message)
+    assert files(tmp_path) == ["articles"]  # no output, not even a temporary file
+
+
+@pytest.mark.skipif(not Path("/dev/null").exists(), reason="needs /dev/null")
+def test_score_writes_to_a_device(model_file: Path, articles_dir: Path) -> None:
+    # README: "Devices such as /dev/null are written directly" (no suffix to choose a format by).
+    result = invoke("score", articles_dir, "--model", model_file, "--out", "/dev/null", "--passages", "/dev/null")
+    assert result.exit_code == 1  # the same file twice is still refused
+    result = invoke("score", articles_dir, "--model", model_file, "--out", "/dev/null")
+    assert result.exit_code == 0, result.output
+    assert "scored 8 articles" in strip_ansi(result.output)
+    assert Path("/dev/null").is_char_device()
+
+
+def test_train_refuses_a_model_name_that_could_be_a_label_file(
+    tmp_path: Path, labels_file: Path, codebook_file: Path
+) -> None:
+    before = labels_file.read_bytes(), codebook_file.read_bytes()
+    for target in (labels_file, codebook_file):
+        result = invoke("train", labels_file, "--codebook", codebook_file, "--out", target, "--force")
+        assert_one_line_error(result, f"{target}: a model file's name must end in .joblib")
+    assert (labels_file.read_bytes(), codebook_file.read_bytes()) == before
+    assert not list(tmp_path.glob("*.card.json")) and not list(tmp_path.glob("*.bak"))
+
+
+@pytest.mark.parametrize("command", ["explain", "inspect"])
+def test_a_negative_top_is_refused(tmp_path: Path, model_file: Path, command: str) -> None:
+    text = write_jsonl(tmp_path / "a.jsonl", [{"id": "a", "text": "Astana keeps hedging between Moscow, Beijing "
+                                               "and Brussels while sanctions bite into its trade with Russia."}])
+    args = [command, text, "--model", model_file] if command == "explain" else [command, model_file]
+    assert invoke(*args, "--top", "1").exit_code == 0
+    result = invoke(*args, "--top", "-1")
+    assert result.exit_code == 2
+    assert "--top" in strip_ansi(result.output) and "Traceback" not in result.output

@@ -103,8 +103,8 @@ def test_jsonl_and_csv_exports_in_windows_1251(tmp_path: Path) -> None:
     excel = tmp_path / "b.csv"  # what Excel in a Russian locale saves: cp1251, ';' between cells, odd names
     excel.write_bytes(f"ID; Text ;Издание\nx1;\"{RU_1}\";Известия\n".encode("cp1251"))
     articles, notes = notes_of([jsonl, excel])
-    assert [(a.id, a.text) for a in articles] == [("r0", RU_1), ("r1", RU_2), ("b:2", RU_1)]
-    assert articles[2].meta == {"ID": "x1", "Издание": "Известия"}
+    assert [(a.id, a.text) for a in articles] == [("r0", RU_1), ("r1", RU_2), ("x1", RU_1)]
+    assert articles[2].meta == {"Издание": "Известия"}
     assert notes == [f"{p}: not UTF-8; read as Windows-1251 (check that the text reads right)" for p in (jsonl, excel)]
 
 
@@ -553,6 +553,26 @@ def test_compare_dedupe_counts_each_story_once(tmp_path: Path, model: FrameModel
         assert notes == (["--dedupe: 3 near-duplicate articles left out (copies of a story already counted)"]
                          if flag else [])
     assert sizes == {False: {"western": 8, "russian": 4}, True: {"western": 5, "russian": 4}}
+
+
+def test_compare_dedupe_reads_csv_scores_without_copies(tmp_path: Path, model: FrameModel) -> None:
+    # A CSV's duplicate_of column is empty where no article is a copy: the scores were
+    # still checked, so --dedupe leaves none out and must not ask to score again.
+    from typer.testing import CliRunner
+
+    from framing.cli import app
+
+    records = [{"id": a, "group": "western" if a <= "a4" else "russian", "text": t} for a, t in article_texts().items()]
+    score([write_jsonl(tmp_path / "in.jsonl", records)], model=model, out=tmp_path / "s.csv")
+    result = CliRunner().invoke(app, ["compare", str(tmp_path / "s.csv"), "--by", "group", "--dedupe",
+                                      "--json", str(tmp_path / "c.json"), "--n-boot", "2000"])
+    assert result.exit_code == 0, result.output
+    warnings = json.loads((tmp_path / "c.json").read_text(encoding="utf-8"))["warnings"]
+    assert [w for w in warnings if w.startswith("--dedupe")] == [
+        "--dedupe: 0 near-duplicate articles left out (copies of a story already counted)"
+    ]
+    assert "warning: --dedupe: 0 near-duplicate" in " ".join(result.stderr.split())  # on stderr, not in the table
+    assert "--dedupe" not in result.stdout
 
 
 def test_duplicates_are_looked_for_within_the_window_and_chains_keep_the_first() -> None:

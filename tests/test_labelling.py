@@ -148,6 +148,36 @@ def test_cli_labels_import(tmp_path: Path, labels_dir: Path) -> None:
     assert strip_ansi(result.stderr).strip() == f"error: {bad}:2: unknown frame 'econmy'; did you mean 'economy'?"
 
 
+def test_import_refuses_given_labels_that_do_not_exist(tmp_path: Path, labels_dir: Path) -> None:
+    # A typo in --labels must not silently turn off the duplicate check.
+    into = labels_dir / "corpus.jsonl"
+    before = into.read_bytes()
+    source = write_jsonl(tmp_path / "again.jsonl", read_jsonl(into)[:3])
+    typo = labels_dir / "corpsu.jsonl"
+    book = load_codebook(labels_dir / "codebook.toml")
+    with pytest.raises(LabelError, match="no such label file or folder"):
+        import_labels([source], into=labels_dir / "new.jsonl", codebook=book, existing=[typo])
+    assert not (labels_dir / "new.jsonl").exists()
+    result = runner.invoke(app, ["labels", "import", str(source), "--into", str(labels_dir / "new.jsonl"),
+                                 "--labels", str(typo)])
+    assert result.exit_code == 1
+    assert strip_ansi(result.stderr).strip() == f"error: {typo}: no such label file or folder (given with --labels)"
+    assert not (labels_dir / "new.jsonl").exists() and into.read_bytes() == before
+    # Named correctly, the three are duplicates.
+    report = import_labels([source], into=labels_dir / "new.jsonl", codebook=book, existing=[into])
+    assert (report.read, report.added, len(report.duplicates)) == (3, 0, 3)
+
+
+def test_import_refuses_an_empty_separator(tmp_path: Path, labels_dir: Path) -> None:
+    source = _csv(tmp_path / "x.csv", [["text", "frames"], ["Banks froze payments as sanctions hit.", "economy"]])
+    result = runner.invoke(app, ["labels", "import", str(source), "--into", str(labels_dir / "more.jsonl"),
+                                 "--sep", ""])
+    assert result.exit_code == 1
+    message = "error: --sep, what separates frame ids in a text cell, must not be empty"
+    assert strip_ansi(result.stderr).strip() == message
+    assert not (labels_dir / "more.jsonl").exists()
+
+
 def test_cli_import_needs_a_codebook(tmp_path: Path) -> None:
     source = _csv(tmp_path / "x.csv", [["text", "frames"], ["Oil.", "economy"]])
     result = runner.invoke(app, ["labels", "import", str(source), "--into", str(tmp_path / "l.jsonl")])

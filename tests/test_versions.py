@@ -104,7 +104,9 @@ def test_cli_train_records_parent_and_never_overwrites_silently(
     assert runner.invoke(app, [*base, "--out", str(v1)]).exit_code == 0
     card1 = json.loads(card_path(v1).read_text(encoding="utf-8"))
     assert card1["parent"] is None
-    assert card1["labels"] == [{"path": str(labels_file), "sha256": _sha(labels_file)}]
+    # Both the path as given and the path from the model's folder (here, the same folder).
+    assert labels_file.parent == v1.parent
+    assert card1["labels"] == [{"path": str(labels_file), "sha256": _sha(labels_file), "from_model": labels_file.name}]
     old_sha = _sha(v1)
 
     result = runner.invoke(app, [*base, "--out", str(v1)])
