@@ -6,6 +6,7 @@ import difflib
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from .errors import LabelError
 
@@ -69,13 +70,37 @@ def closest_frame(name: str, known: list[str]) -> str | None:
     return match[0] if match else None
 
 
+def _strings(table: dict[str, Any], key: str, *, frame: str, path: Path) -> tuple[str, ...]:
+    """The frame's ``key`` list (cues, includes, excludes) as a tuple of strings.
+
+    Checked because tuple() would turn ``cues_en = "oil"`` into the cues o, i, l
+    and fail with a TypeError on ``cues_en = 5``.
+
+    Raises
+    ------
+    LabelError
+        When the value is not a list of strings.
+    """
+    value = table.get(key, [])
+    if not isinstance(value, list):
+        raise LabelError(f"frame {frame!r}: {key!r} must be a list of strings, not {value!r}", path=path)
+    for number, item in enumerate(value, start=1):
+        if not isinstance(item, str):
+            raise LabelError(
+                f"frame {frame!r}: {key!r} must be a list of strings, but item {number} is {item!r}", path=path
+            )
+    return tuple(value)
+
+
 def load_codebook(path: str | Path) -> Codebook:
     """Read a TOML codebook with ``[[frames]]`` tables (``id`` required).
 
     Raises
     ------
     LabelError
-        When the file is missing, is not TOML, or a frame lacks an id or repeats one.
+        When the file is missing, is not TOML, its version is not a whole number of
+        1 or more, a frame lacks an id or repeats one, or a frame's list (cues,
+        includes, excludes) is not a list of strings.
     """
     path = Path(path)
     try:
@@ -84,6 +109,10 @@ def load_codebook(path: str | Path) -> Codebook:
         raise LabelError(exc.strerror or str(exc), path=path) from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise LabelError(f"not a valid TOML codebook ({exc})", path=path) from None
+    version = data.get("version", 1)
+    # bool is an int to Python, and int() would truncate 1.5 or crash on "one".
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise LabelError(f"'version' must be a whole number of 1 or more, not {version!r}", path=path)
     tables = data.get("frames")
     if not isinstance(tables, list) or not tables:
         raise LabelError("codebook has no [[frames]] tables", path=path)
@@ -95,10 +124,10 @@ def load_codebook(path: str | Path) -> Codebook:
         if fid in (f.id for f in frames):
             raise LabelError(f"frame id {fid!r} appears twice", path=path)
         added = table.get("added", 1)
-        if not isinstance(added, int) or isinstance(added, bool) or not 1 <= added <= int(data.get("version", 1)):
+        if not isinstance(added, int) or isinstance(added, bool) or not 1 <= added <= version:
             raise LabelError(
                 f"frame {fid!r}: 'added' must be a codebook version from 1 to the codebook's version "
-                f"({data.get('version', 1)}), not {added!r}",
+                f"({version}), not {added!r}",
                 path=path,
             )
         frames.append(
@@ -106,16 +135,16 @@ def load_codebook(path: str | Path) -> Codebook:
                 id=fid,
                 label=str(table.get("label", "")),
                 definition=str(table.get("definition", "")),
-                includes=tuple(table.get("includes", ())),
-                excludes=tuple(table.get("excludes", ())),
-                cues_en=tuple(table.get("cues_en", ())),
-                cues_ru=tuple(table.get("cues_ru", ())),
+                includes=_strings(table, "includes", frame=fid, path=path),
+                excludes=_strings(table, "excludes", frame=fid, path=path),
+                cues_en=_strings(table, "cues_en", frame=fid, path=path),
+                cues_ru=_strings(table, "cues_ru", frame=fid, path=path),
                 added=added,
             )
         )
     return Codebook(
         frames=tuple(frames),
-        version=int(data.get("version", 1)),
+        version=version,
         name=str(data.get("name", "")),
         path=str(path),
         description=str(data.get("description", "")),

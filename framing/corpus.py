@@ -21,7 +21,7 @@ import json
 import re
 import sys
 import warnings
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -262,10 +262,18 @@ def _csv_records(
     path: Path,
     *,
     required: str,
+    optional: Sequence[str] = (),
     hint: str = "",
     on_error: OnError | None = None,
     on_warning: OnWarning | None = None,
 ) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Yield (line number, record) of a CSV file with a header.
+
+    The ``required`` column and those of ``optional`` that are present are
+    matched as :func:`_column` does and renamed to the names asked for, so a
+    reader looks up ``record["id"]`` whether the header says ``id``, ``ID`` or ``Id``.
+    A missing ``required`` column is an error listing the columns found.
+    """
     lines = (line for _, line in _open_lines(path, on_error=on_error, on_warning=on_warning))
     first = next(lines, None)
     rows = lines if first is None else itertools.chain([first], lines)
@@ -281,6 +289,13 @@ def _csv_records(
     if actual is None:
         found = ", ".join(repr(c) for c in columns) or "none"
         raise InputError(f"no {required!r} column (columns found: {found}){hint}", path=path, line=1)
+    matched = {required: actual}
+    for wanted in optional:
+        column = _column(columns, wanted)
+        if column is not None and wanted not in matched and column not in matched.values():
+            matched[wanted] = column
+    # Matched once, on the header: a row costs one rename per column not named exactly.
+    renames = [(column, wanted) for wanted, column in matched.items() if column != wanted]
     while True:
         try:
             record = next(reader)
@@ -291,8 +306,8 @@ def _csv_records(
             continue
         # Cells past the header (key None) and unnamed columns are not metadata.
         row = {k: v for k, v in record.items() if isinstance(k, str) and k.strip()}
-        if actual != required:
-            row[required] = row.pop(actual, None)
+        for column, wanted in renames:
+            row[wanted] = row.pop(column, None)
         yield reader.line_num, row
 
 
@@ -316,7 +331,8 @@ def _from_table(
         records = _jsonl_records(path, on_error=report if on_error else None, on_warning=on_warning)
     else:
         records = _csv_records(
-            path, required=text_field, hint=hint, on_error=report if on_error else None, on_warning=on_warning
+            path, required=text_field, optional=(id_field,), hint=hint, on_error=report if on_error else None,
+            on_warning=on_warning,
         )
     found = 0
     for number, record in records:

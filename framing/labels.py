@@ -31,6 +31,8 @@ from .text import LANGUAGES, detect_language
 __all__ = ["LabelledPassage", "read_labels", "write_labels", "label_files", "labels_digest", "label_counts"]
 
 LABEL_SUFFIXES = (".jsonl", ".csv")
+# The fields of a record read besides ``text``: a CSV header names them in any case.
+_OTHER_FIELDS = ("frames", "language", "id", "source", "judged", "codebook_version")
 AUTHORED = "authored"
 
 
@@ -105,7 +107,9 @@ def read_labels(
     seen_ids: dict[str, str] = {}
     for path in label_files(paths):
         records = (
-            _jsonl_records(path) if path.suffix.lower() == ".jsonl" else _csv_records(path, required="text")
+            _jsonl_records(path)
+            if path.suffix.lower() == ".jsonl"
+            else _csv_records(path, required="text", optional=_OTHER_FIELDS)
         )
         try:
             for number, record in records:
@@ -132,6 +136,10 @@ def _judged_of(
     carries was judged, whatever the record says.
     """
     value = record.get("judged")
+    if isinstance(value, str) and not value.strip():
+        # An empty CSV cell is a judged list not given (as an absent JSON field is),
+        # not "judged on no frame", which would drop the passage from every frame's negatives.
+        value = None
     if value is not None:
         if isinstance(value, str):  # CSV cell
             judged = tuple(v.strip() for v in value.split(";") if v.strip())

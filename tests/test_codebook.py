@@ -52,6 +52,38 @@ def test_bad_codebooks(tmp_path: Path, content: str, message: str) -> None:
     assert str(info.value).startswith(f"{path}: ")
 
 
+@pytest.mark.parametrize("version", ['"one"', "[1]", "1.5", "true", "0", "-1", "{ major = 1 }"])
+def test_a_version_that_is_not_a_whole_number_of_1_or_more(tmp_path: Path, version: str) -> None:
+    path = tmp_path / "book.toml"
+    path.write_text(f"version = {version}\n[[frames]]\nid = 'a'\n", encoding="utf-8")
+    with pytest.raises(LabelError) as info:
+        load_codebook(path)
+    message = str(info.value)
+    assert message.startswith(f"{path}: 'version' must be a whole number of 1 or more, not ")
+    assert "\n" not in message
+
+
+@pytest.mark.parametrize("field", ["cues_en", "cues_ru", "includes", "excludes"])
+@pytest.mark.parametrize(
+    ("value", "detail"),
+    [("5", "not 5"), ('"oil"', "not 'oil'"), ('["oil", 5]', "but item 2 is 5"), ("{ oil = 1 }", "not {'oil': 1}")],
+)
+def test_a_frame_list_that_is_not_a_list_of_strings(tmp_path: Path, field: str, value: str, detail: str) -> None:
+    path = tmp_path / "book.toml"
+    path.write_text(f"[[frames]]\nid = 'a'\n[[frames]]\nid = 'b'\n{field} = {value}\n", encoding="utf-8")
+    with pytest.raises(LabelError) as info:
+        load_codebook(path)
+    assert str(info.value) == f"{path}: frame 'b': {field!r} must be a list of strings, {detail}"
+
+
+def test_frame_lists_may_be_empty_or_absent(tmp_path: Path) -> None:
+    path = tmp_path / "book.toml"
+    path.write_text("version = 3\n[[frames]]\nid = 'a'\ncues_en = []\nadded = 3\n", encoding="utf-8")
+    book = load_codebook(path)
+    assert book.version == 3
+    assert (book.frames[0].cues_en, book.frames[0].cues_ru, book.frames[0].added) == ((), (), 3)
+
+
 def test_missing_codebook(tmp_path: Path) -> None:
     with pytest.raises(LabelError, match=r"missing\.toml"):
         load_codebook(tmp_path / "missing.toml")

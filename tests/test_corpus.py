@@ -105,6 +105,27 @@ def test_csv_articles(tmp_path: Path) -> None:
     assert b.id.startswith("in:")
 
 
+def test_csv_id_column_matches_ignoring_case_and_spaces(tmp_path: Path) -> None:
+    path = tmp_path / "in.csv"
+    path.write_text(f' ID ,Text,Outlet\nc1,"{TEXT}",X\n', encoding="utf-8")
+    (article,) = read_articles([path])
+    assert (article.id, article.meta) == ("c1", {"Outlet": "X"})
+
+
+def test_csv_named_id_and_text_columns_match_ignoring_case(tmp_path: Path) -> None:
+    path = tmp_path / "in.csv"
+    path.write_text(f'Article_ID,BODY,id\nc1,"{TEXT}",other\n', encoding="utf-8")
+    (article,) = read_articles([path], text_field="body", id_field="article_id")
+    assert (article.id, article.text, article.meta) == ("c1", TEXT, {"id": "other"})
+
+
+def test_an_exact_csv_id_column_wins_over_one_in_another_case(tmp_path: Path) -> None:
+    path = tmp_path / "in.csv"
+    path.write_text(f'ID,id,text\nupper,lower,"{TEXT}"\n', encoding="utf-8")
+    (article,) = read_articles([path])
+    assert (article.id, article.meta) == ("lower", {"ID": "upper"})
+
+
 def test_csv_without_the_text_column_lists_the_columns_found(tmp_path: Path) -> None:
     path = tmp_path / "in.csv"
     path.write_text("id,body,outlet\n1,some text,X\n", encoding="utf-8")

@@ -48,6 +48,61 @@ def test_read_csv_labels_with_semicolon_separated_frames(tmp_path: Path) -> None
     assert "\n" in passages[2].text
 
 
+@pytest.mark.parametrize("frames", ["Frames", "FRAMES", " frames "])
+def test_csv_frames_column_matches_ignoring_case_and_spaces(tmp_path: Path, frames: str) -> None:
+    path = tmp_path / "labels.csv"
+    path.write_text(f'id,Text,{frames}\nx1,"{EN}",economy;security\n', encoding="utf-8")
+    (passage,) = read_labels([path])
+    assert passage.frames == ("economy", "security")
+
+
+def test_every_csv_label_column_matches_ignoring_case_and_spaces(tmp_path: Path) -> None:
+    book = tmp_path / "book.toml"
+    book.write_text(
+        "version = 2\n[[frames]]\nid = 'economy'\n[[frames]]\nid = 'security'\n"
+        "[[frames]]\nid = 'identity'\nadded = 2\n",
+        encoding="utf-8",
+    )
+    judged, versioned = tmp_path / "a.csv", tmp_path / "b.csv"
+    with judged.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow([" ID ", "TEXT", "Frames", "Language ", "SOURCE", " Judged"])
+        writer.writerow(["x1", RU, "economy", "en", "art1", "economy"])
+    with versioned.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["Id", "text", "frames", "Codebook_Version"])
+        writer.writerow(["x2", EN, "", "2"])
+    first, second = read_labels([judged, versioned], codebook=load_codebook(book))
+    assert (first.id, first.frames, first.language, first.source, first.judged) == (
+        "x1", ("economy",), "en", "art1", ("economy",)
+    )
+    # Labelled under version 2, so judged on every frame (version 1 would leave out identity).
+    assert (second.id, second.judged) == ("x2", None)
+
+
+def test_an_empty_judged_cell_is_not_given(tmp_path: Path) -> None:
+    book = tmp_path / "book.toml"
+    book.write_text("[[frames]]\nid = 'economy'\n[[frames]]\nid = 'security'\n", encoding="utf-8")
+    path = tmp_path / "a.csv"
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["id", "text", "frames", "judged"])
+        writer.writerow(["x1", EN, "economy", "economy"])
+        writer.writerow(["x2", RU, "", ""])
+        writer.writerow(["x3", EN, "", "  "])
+    first, second, third = read_labels([path], codebook=load_codebook(book))
+    assert first.judged == ("economy",)
+    # Judged on every frame: a negative of both, as a JSONL record without 'judged' is.
+    assert second.judged is None and third.judged is None
+
+
+def test_an_exact_csv_column_name_wins_over_one_in_another_case(tmp_path: Path) -> None:
+    path = tmp_path / "labels.csv"
+    path.write_text(f'ID,id,text,Frames,frames\nupper,lower,"{EN}",security,economy\n', encoding="utf-8")
+    (passage,) = read_labels([path])
+    assert (passage.id, passage.frames) == ("lower", ("economy",))
+
+
 def test_language_is_detected_when_absent_and_kept_when_given(tmp_path: Path) -> None:
     path = write_jsonl(
         tmp_path / "l.jsonl",

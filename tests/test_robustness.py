@@ -7,6 +7,7 @@ temporary file afterwards: nothing half-written, nothing the user had lost.
 
 from __future__ import annotations
 
+import csv
 import errno
 import json
 import os
@@ -31,7 +32,7 @@ from framing.errors import OutputError
 from framing.labels import LabelledPassage, read_labels, write_labels
 from framing.model import card_path
 
-from .conftest import CORPUS, article_texts, read_jsonl, strip_ansi, write_jsonl
+from .conftest import CODEBOOK_TOML, CORPUS, article_texts, read_jsonl, strip_ansi, write_jsonl
 
 runner = CliRunner()
 TEXT = article_texts()["a1"]
@@ -126,6 +127,26 @@ def test_csv_without_the_text_column(tmp_path: Path, model_file: Path, out_dir: 
     assert [(r["id"], r["outlet"]) for r in read_jsonl(out_dir / "s.jsonl")] == [("x1", "Daily")]
 
 
+def test_csv_columns_match_ignoring_case_and_spaces(tmp_path: Path, model_file: Path, out_dir: Path) -> None:
+    articles = tmp_path / "export.csv"
+    articles.write_text(f' ID , Text ,Outlet\nx1,"{TEXT}",Daily\n', encoding="utf-8")
+    result = invoke("score", articles, "--model", model_file, "--out", out_dir / "s.jsonl")
+    assert result.exit_code == 0, result.output
+    assert [(r["id"], r["Outlet"]) for r in read_jsonl(out_dir / "s.jsonl")] == [("x1", "Daily")]
+    assert "ID" not in read_jsonl(out_dir / "s.jsonl")[0]
+    labels = tmp_path / "labels.csv"
+    with labels.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["ID", "Text", "FRAMES", " Source "])
+        writer.writerows([f"p{n}", text, ";".join(frames), article] for n, (article, _, text, frames) in
+                         enumerate(CORPUS, start=1))
+    result = invoke("labels", "stats", labels, "--json", out_dir / "stats.json")
+    assert result.exit_code == 0, result.output
+    stats = json.loads((out_dir / "stats.json").read_text(encoding="utf-8"))
+    assert stats["frames"]["security"]["positives"] == sum("security" in f for *_, f in CORPUS) > 0
+    assert stats["by_source"] == dict.fromkeys(sorted({a for a, *_ in CORPUS}), 3)
+
+
 def test_a_jsonl_record_without_the_text_field_names_the_fields(tmp_path: Path, model_file: Path,
                                                                 out_dir: Path) -> None:
     path = write_jsonl(tmp_path / "in.jsonl", [{"id": 1, "text": TEXT}, {"id": 2, "content": TEXT}])
@@ -170,6 +191,24 @@ def test_a_labels_file_with_an_unknown_frame(tmp_path: Path, codebook_file: Path
     labels = labels_with(tmp_path, records)
     message = train_fails(labels, out_dir, f"{labels}:7: unknown frame 'securty'", codebook=codebook_file)
     assert message.endswith("did you mean 'security'?")
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "reason"),
+    [
+        ("version = 2", 'version = "two"', "'version' must be a whole number of 1 or more, not 'two'"),
+        ("version = 2", "version = 1.5", "'version' must be a whole number of 1 or more, not 1.5"),
+        ('cues_en = ["sanctions", "oil"]', "cues_en = 5",
+         "frame 'economy': 'cues_en' must be a list of strings, not 5"),
+    ],
+)
+def test_a_codebook_with_a_bad_version_or_cue_list(tmp_path: Path, out_dir: Path, old: str, new: str,
+                                                    reason: str) -> None:
+    assert old in CODEBOOK_TOML
+    codebook = tmp_path / "codebook.toml"
+    codebook.write_text(CODEBOOK_TOML.replace(old, new), encoding="utf-8")
+    labels = labels_with(tmp_path, corpus_records())
+    assert train_fails(labels, out_dir, f"{codebook}: ", codebook=codebook) == f"{codebook}: {reason}"
 
 
 def test_an_empty_labels_file(tmp_path: Path, out_dir: Path) -> None:
