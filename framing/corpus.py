@@ -258,6 +258,17 @@ def _delimiter(header: str) -> str:
     return max((";", "\t"), key=header.count) if (";" in header or "\t" in header) else ","
 
 
+def _json_type(value: Any) -> str:
+    """What a JSON value is, in words, for messages."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true or false"
+    if isinstance(value, (int, float)):
+        return "a number"
+    return "a list" if isinstance(value, list) else "an object" if isinstance(value, dict) else type(value).__name__
+
+
 def _csv_records(
     path: Path,
     *,
@@ -339,9 +350,12 @@ def _from_table(
         found += 1
         text = record.get(text_field)
         if not isinstance(text, str):
-            fields = ", ".join(repr(k) for k in record) or "none"
-            report(InputError(f"no {text_field!r} text in this record (fields: {fields}){hint}", path=path,
-                              line=number))
+            if text_field in record:  # there, but a number, a list or null
+                problem = f"{text_field!r} must be a string, not {_json_type(text)}"
+            else:
+                fields = ", ".join(repr(k) for k in record) or "none"
+                problem = f"no {text_field!r} text in this record (fields: {fields}){hint}"
+            report(InputError(problem, path=path, line=number))
             continue
         if not text.strip():
             report(InputError(f"empty {text_field!r}", path=path, line=number))

@@ -116,7 +116,9 @@ def held_out_predictions(
         method = "leave-one-article-out"
     else:
         k = int(folds)
-        if k < 2 or len(set(groups)) < k:
+        if k < 2:
+            raise TrainingError(f"--cv takes 2 or more folds (or 'article'), not {k}")
+        if len(set(groups)) < k:
             raise TrainingError(f"--cv {k} needs at least {max(k, 2)} articles (have {len(set(groups))})")
         splitter = GroupKFold(n_splits=k, shuffle=True, random_state=random_state)
         splits = list(splitter.split(passages, groups=groups))

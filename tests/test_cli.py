@@ -283,6 +283,12 @@ def test_evaluate_bad_cv_value(labels_file: Path) -> None:
     assert "--cv takes a number of folds or 'article'" in " ".join(strip_ansi(result.output).split())
 
 
+@pytest.mark.parametrize("folds", ["0", "1", "-2"])
+def test_evaluate_too_few_folds(labels_file: Path, folds: str) -> None:
+    result = invoke("evaluate", labels_file, "--cv", folds)
+    assert_one_line_error(result, f"--cv takes 2 or more folds (or 'article'), not {folds}")
+
+
 def test_evaluate_missing_model(tmp_path: Path, labels_file: Path) -> None:
     model = tmp_path / "nope.joblib"
     result = invoke("evaluate", labels_file, "--model", model)

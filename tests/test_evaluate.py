@@ -102,7 +102,7 @@ def test_cross_validate_is_reproducible(passages: list[LabelledPassage]) -> None
 def test_cross_validate_errors(passages: list[LabelledPassage]) -> None:
     with pytest.raises(TrainingError, match="needs at least 9 articles"):
         cross_validate(passages, folds=9)
-    with pytest.raises(TrainingError, match="needs at least 2"):
+    with pytest.raises(TrainingError, match="takes 2 or more folds"):
         cross_validate(passages, folds=1)
     authored = [dataclasses.replace(p, source="authored") for p in passages]
     with pytest.raises(TrainingError, match="all are 'authored'"):

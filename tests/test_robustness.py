@@ -154,6 +154,13 @@ def test_a_jsonl_record_without_the_text_field_names_the_fields(tmp_path: Path, 
     assert "(fields: 'id', 'content'); choose it with --text-field" in message
 
 
+@pytest.mark.parametrize(("value", "kind"), [(5, "a number"), (None, "null"), (["a"], "a list"), ({}, "an object")])
+def test_a_jsonl_text_that_is_not_a_string_says_so(tmp_path: Path, model_file: Path, out_dir: Path,
+                                                   value: object, kind: str) -> None:
+    path = write_jsonl(tmp_path / "in.jsonl", [{"id": 1, "text": TEXT}, {"id": 2, "text": value}])
+    score_fails([path], model_file, out_dir, f"{path}:2: 'text' must be a string, not {kind}")
+
+
 def test_a_legacy_encoding_on_standard_input_is_read_with_a_warning(tmp_path: Path, model_file: Path) -> None:
     data = f"Казахстан и Россия\n\n{CORPUS[13][2]}\n".encode("koi8-r")
     result = runner.invoke(app, ["score", "-", "--model", str(model_file), "--out", str(tmp_path / "s.jsonl")],
