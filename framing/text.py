@@ -99,7 +99,7 @@ _STOP = frozenset(
 
 
 def normalize(text: str) -> str:
-    """Lower-case, fold ``ё`` into ``е`` and unify apostrophes and spaces.
+    """Lower-case, fold ``ё`` into ``е``, drop stress marks on Cyrillic letters and unify apostrophes and spaces.
 
     Russian outlets write ``ё`` or ``е`` at will; folding makes them one word.
 
@@ -107,6 +107,8 @@ def normalize(text: str) -> str:
     --------
     >>> normalize("Всё  ЕЩЁ")
     'все еще'
+    >>> normalize("Росси\u0301я")
+    'россия'
     """
     # split/join folds the same (Unicode) white space as re's \s+, several times faster.
     return " ".join(_fold(text).replace("\u2019", "'").split())
@@ -126,6 +128,14 @@ def fold_words(text: str) -> str:
     return _fold(text).replace("\u2019", "'")
 
 
+# Stress marks (acute, grave) on Cyrillic letters, as dictionaries, textbooks and some
+# quotations print them: "Росси́я" is "Россия". NFC has no composed form for most of
+# them, so the mark would split the word in two for the tokenizer.
+_STRESS = re.compile("([\u0400-\u04ff][\u0302-\u036f]*)[\u0300\u0301]+")
+# A text may hold one when, lower-cased, it holds a mark itself or one of the two
+# letters NFC composes with a grave (ѐ U+0450, ѝ U+045D): the tests in _fold.
+
+
 @lru_cache(maxsize=2048)
 def _fold(text: str) -> str:
     # Cached for the most recent texts: scoring folds each passage for its word
@@ -133,9 +143,18 @@ def _fold(text: str) -> str:
     # NFC after lower-casing: lower() can leave a letter and a combining mark
     # that compose ("J̌" -> "ǰ"), which would make a second call change the text.
     text = unicodedata.normalize("NFC", text.lower())
-    while "ё" in text:  # folding can free a second diaeresis to make another ё
-        text = unicodedata.normalize("NFC", text.replace("ё", "е"))
-    return text
+    while True:
+        while "ё" in text:  # folding can free a second diaeresis to make another ё
+            text = unicodedata.normalize("NFC", text.replace("ё", "е"))
+        # (Four substring tests, not any() over a generator: this runs for every passage scored.)
+        if not ("\u0301" in text or "\u0300" in text or "\u0450" in text or "\u045d" in text):
+            return text
+        # Dropping a mark can make a new ё (е, acute, diaeresis) and folding ё a new
+        # ѐ (ё, grave): repeat until neither changes the text, so folding is idempotent.
+        stripped = unicodedata.normalize("NFC", _STRESS.sub(r"\1", unicodedata.normalize("NFD", text)))
+        if stripped == text:
+            return text
+        text = stripped
 
 
 class _LetterTable(dict[int, int]):

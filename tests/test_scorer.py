@@ -58,6 +58,15 @@ def test_any_text_scores_as_the_model_does(_trained: FrameModel, texts: list[str
     np.testing.assert_array_equal(scorer.predict_proba(texts), _trained.predict_proba(texts))
 
 
+def test_stress_marks_do_not_change_a_russian_score(model: FrameModel, tmp_path: Path) -> None:
+    # Textbook-style stress marks ("Росси́я") split words before they were folded away.
+    stressed = [t.replace("а", "а\u0301").replace("о", "о\u0300").replace("е", "\u0450") for t in RUSSIAN]
+    assert all("\u0301" in t for t in stressed)
+    scorer = scorer_of(model, tmp_path)
+    np.testing.assert_array_equal(model.predict_proba(stressed), model.predict_proba(RUSSIAN))
+    np.testing.assert_array_equal(scorer.predict_proba(stressed), scorer.predict_proba(RUSSIAN))
+
+
 def test_rows_in_groups_score_as_one_group(model: FrameModel, tmp_path: Path, monkeypatch) -> None:
     import framing.scorer as scorer_module
 
