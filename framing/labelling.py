@@ -497,9 +497,11 @@ def parse_steps(renames: Sequence[str] = (), merges: Sequence[str] = ()) -> list
             if not eq or not sources or not target or (kind == "rename" and len(sources) != 1):
                 form = "OLD=NEW" if kind == "rename" else "A,B=NEW"
                 raise LabelError(f"--{kind} takes {form}, not {item!r}")
-            if kind == "merge" and len(sources) < 2:
+            if kind == "merge" and len(set(sources)) < 2:
                 raise LabelError(f"--merge needs at least two frames to merge: {item!r}")
-            steps.append((sources, target))
+            if kind == "rename" and sources == [target]:
+                raise LabelError(f"--rename {item!r} renames a frame to itself")
+            steps.append((list(dict.fromkeys(sources)), target))
     if not steps:
         raise LabelError("nothing to migrate: give --rename OLD=NEW or --merge A,B=NEW")
     return steps
@@ -639,6 +641,7 @@ def migrate_labels(
     records are kept; a JSONL file's blank lines are not.
     """
     book = load_codebook(codebook) if codebook is not None else None
+    _check_renames(steps, set(book.ids) if book is not None else set(), existing_labels(paths))
     report = MigrationReport(steps=steps)
     new_book_text: str | None = None
     if book is not None:
@@ -664,6 +667,21 @@ def migrate_labels(
             fh.write(data)
         report.backups.append(str(backup_path(path)))
     return report
+
+
+def _check_renames(
+    steps: list[tuple[list[str], str]], ids: set[str], passages: Sequence[LabelledPassage]
+) -> None:
+    """A rename into a frame that already exists would merge the two without saying so."""
+    current = ids | {f for p in passages for f in p.frames}
+    for sources, target in steps:
+        if len(sources) == 1 and target in current:
+            old = sources[0]
+            raise LabelError(
+                f"--rename {old}={target}: {target!r} is already a frame; to fold {old!r} into it, "
+                f"use --merge {old},{target}={target}"
+            )
+        current = (current - set(sources)) | {target}
 
 
 def _check_new_codebook(text: str, book: Codebook, outputs: list[tuple[Path, bytes]]) -> None:

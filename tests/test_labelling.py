@@ -242,6 +242,24 @@ def test_parse_steps() -> None:
         parse_steps([], ["a=b"])
     with pytest.raises(LabelError, match="nothing to migrate"):
         parse_steps([], [])
+    with pytest.raises(LabelError, match="renames a frame to itself"):
+        parse_steps(["a=a"], [])
+    with pytest.raises(LabelError, match="at least two"):
+        parse_steps([], ["a,a=b"])
+
+
+@pytest.mark.parametrize("with_codebook", [True, False])
+def test_a_rename_into_an_existing_frame_is_refused(labels_dir: Path, with_codebook: bool) -> None:
+    # It would merge two frames without saying so; --merge says so.
+    codebook = labels_dir / "codebook.toml" if with_codebook else None
+    before = {p.name: p.read_bytes() for p in labels_dir.iterdir()}
+    with pytest.raises(LabelError, match=r"'security' is already a frame; .* use --merge economy,security=security"):
+        migrate_labels([labels_dir], steps=parse_steps(["economy=security"]), codebook=codebook)
+    assert {p.name: p.read_bytes() for p in labels_dir.iterdir()} == before
+    # Renaming away first frees the name.
+    migrate_labels([labels_dir], steps=parse_steps(["security=defence", "economy=security"]), codebook=codebook)
+    frames = {f for p in read_labels([labels_dir]) for f in p.frames}
+    assert {"defence", "security"} <= frames and "economy" not in frames
 
 
 def test_migrate_rename_in_jsonl_csv_and_codebook(tmp_path: Path, labels_dir: Path) -> None:
