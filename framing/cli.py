@@ -433,6 +433,9 @@ def evaluate_cmd(
     if model is not None:
         report = evaluate_model(load_model(model), passages)
         title = f"{model} on {len(passages)} held-out passages"
+        if report["unknown_frames"]:
+            listing = ", ".join(f"{f} ({n} passages)" for f, n in report["unknown_frames"].items())
+            _note("warning", f"frames in the labels that {model} does not score, left out: {listing}")
     else:
         folds: int | str = cv if cv == "article" else _folds(cv)
         also = read_labels(also_train, codebook=book) if also_train else []

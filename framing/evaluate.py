@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -51,8 +52,9 @@ def scores_from_predictions(Y_true: np.ndarray, Y_pred: np.ndarray, frames: Sequ
 def evaluate_model(model: FrameModel, passages: Sequence[LabelledPassage]) -> dict[str, Any]:
     """Score a trained model on held-out labelled passages.
 
-    Frames the model does not know are ignored; frames it knows but the labels
-    never mention count as absent. A frame counts only on the passages judged
+    Frames the model does not know are left out, and listed with their passage
+    counts in ``unknown_frames``; frames it knows but the labels never mention
+    count as absent. A frame counts only on the passages judged
     on it (a passage labelled before the frame existed is neither hit nor miss).
     ``calibration`` holds the expected calibration error and reliability tables
     (see :func:`~framing.calibration.calibration_report`).
@@ -69,6 +71,9 @@ def evaluate_model(model: FrameModel, passages: Sequence[LabelledPassage]) -> di
     report = scores_from_predictions(Y, pred, model.frames)
     report["method"] = "held-out"
     report["calibration"] = calibration
+    known = set(model.frames)
+    unknown = Counter(f for p in passages for f in p.frames if f not in known)
+    report["unknown_frames"] = dict(sorted(unknown.items()))
     return report
 
 

@@ -255,9 +255,24 @@ def test_evaluate_model_with_json(tmp_path: Path, model_file: Path, labels_file:
     stdout = strip_ansi(result.stdout)
     for word in ("micro", "macro", *FRAMES):
         assert word in stdout
+    assert report["unknown_frames"] == {} and "warning" not in strip_ansi(result.stderr)
     # --json refuses to overwrite without --force.
     result = invoke("evaluate", labels_file, "--model", model_file, "--json", json_out)
     assert_one_line_error(result, f"{json_out}: already exists")
+
+
+def test_evaluate_model_names_label_frames_it_does_not_score(
+    tmp_path: Path, model_file: Path, labels_file: Path
+) -> None:
+    records = read_jsonl(labels_file)
+    records[0]["frames"] = [*records[0]["frames"], "energy"]
+    records[1]["frames"] = ["energy"]
+    held_out = write_jsonl(tmp_path / "held.jsonl", records)
+    result = invoke("evaluate", held_out, "--model", model_file, "--json", tmp_path / "e.json")
+    assert result.exit_code == 0, result.output
+    assert json.loads((tmp_path / "e.json").read_text(encoding="utf-8"))["unknown_frames"] == {"energy": 2}
+    err = " ".join(strip_ansi(result.stderr).split())
+    assert err == f"warning: frames in the labels that {model_file} does not score, left out: energy (2 passages)"
 
 
 def test_evaluate_cv(tmp_path: Path, labels_file: Path, codebook_file: Path) -> None:
