@@ -189,16 +189,26 @@ def _open_lines(
 
 
 def read_metadata(path: Path, *, on_warning: OnWarning | None = None) -> dict[str, dict[str, Any]]:
-    """Read a sidecar metadata file (CSV or JSONL with an ``id`` column)."""
+    """Read a sidecar metadata file (CSV or JSONL with an ``id`` column).
+
+    An id given twice is an error: which row would describe the article?
+    """
     rows: dict[str, dict[str, Any]] = {}
+    lines: dict[str, int] = {}
+
+    def add(key: str, meta: dict[str, Any], number: int) -> None:
+        if key in lines:
+            raise InputError(f"id {key!r} appears twice (also line {lines[key]})", path=path, line=number)
+        rows[key], lines[key] = meta, number
+
     if path.suffix == ".jsonl":
         for number, record in _jsonl_records(path, on_warning=on_warning):
             if "id" not in record:
                 raise InputError("metadata record has no 'id'", path=path, line=number)
-            rows[str(record["id"])] = {k: v for k, v in record.items() if k != "id"}
+            add(str(record["id"]), {k: v for k, v in record.items() if k != "id"}, number)
         return rows
-    for _, record in _csv_records(path, required="id", on_warning=on_warning):
-        rows[str(record["id"])] = {k: v for k, v in record.items() if k != "id" and v not in (None, "")}
+    for number, record in _csv_records(path, required="id", on_warning=on_warning):
+        add(str(record["id"]), {k: v for k, v in record.items() if k != "id" and v not in (None, "")}, number)
     return rows
 
 
@@ -397,11 +407,12 @@ def _from_txt(path: Path, meta: dict[str, Any], *, on_warning: OnWarning | None 
 
 
 def _sidecar(folder: Path, on_warning: OnWarning | None = None) -> dict[str, dict[str, Any]]:
-    for name in METADATA_FILES:
-        candidate = folder / name
-        if candidate.is_file():
-            return read_metadata(candidate, on_warning=on_warning)
-    return {}
+    found = [folder / name for name in METADATA_FILES if (folder / name).exists()]
+    if len(found) > 1:
+        raise InputError(f"both {' and '.join(p.name for p in found)} are here; keep one of them", path=folder)
+    if found and not found[0].is_file():
+        raise InputError("is not a file", path=found[0])
+    return read_metadata(found[0], on_warning=on_warning) if found else {}
 
 
 def _from_stdin(

@@ -46,6 +46,30 @@ def test_metadata_jsonl_sidecar_and_single_txt_file(tmp_path: Path) -> None:
     assert article.meta == {"group": "western", "year": 2022, "title": "Headline"}
 
 
+def test_a_metadata_id_given_twice_is_an_error(tmp_path: Path) -> None:
+    (tmp_path / "x.txt").write_text(f"Headline\n\n{TEXT}", encoding="utf-8")
+    (tmp_path / "metadata.csv").write_text("id,group\nx,western\ny,russian\nx,russian\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"metadata.csv:4: id 'x' appears twice \(also line 2\)"):
+        list(read_articles([tmp_path]))
+    (tmp_path / "metadata.csv").unlink()
+    write_jsonl(tmp_path / "metadata.jsonl", [{"id": "x"}, {"id": "x", "group": "western"}])
+    with pytest.raises(InputError, match=r"metadata.jsonl:2: id 'x' appears twice \(also line 1\)"):
+        list(read_articles([tmp_path]))
+
+
+def test_two_metadata_sidecars_are_an_error(tmp_path: Path) -> None:
+    (tmp_path / "x.txt").write_text(f"Headline\n\n{TEXT}", encoding="utf-8")
+    (tmp_path / "metadata.csv").write_text("id,group\nx,western\n", encoding="utf-8")
+    write_jsonl(tmp_path / "metadata.jsonl", [{"id": "x", "group": "russian"}])
+    with pytest.raises(InputError, match=r"both metadata\.csv and metadata\.jsonl are here; keep one of them"):
+        list(read_articles([tmp_path]))
+    (tmp_path / "metadata.jsonl").unlink()
+    (tmp_path / "metadata.csv").unlink()
+    (tmp_path / "metadata.csv").mkdir()
+    with pytest.raises(InputError, match=r"metadata\.csv: is not a file"):
+        list(read_articles([tmp_path]))
+
+
 def test_utf8_bom_is_removed(tmp_path: Path) -> None:
     (tmp_path / "x.txt").write_bytes(("Заголовок\n\n" + TEXT).encode("utf-8-sig"))
     (article,) = read_articles([tmp_path / "x.txt"])
