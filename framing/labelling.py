@@ -522,7 +522,10 @@ def _migrate_list(frames: list[str], sources: list[str], target: str, *, judged:
     return keep
 
 
-def _migrate_record(record: dict[str, Any], steps: list[tuple[list[str], str]], *, csv_sep: str | None) -> bool:
+def _migrate_record(
+    record: dict[str, Any], steps: list[tuple[list[str], str]], *, csv_sep: str | None, carried: set[str]
+) -> bool:
+    """Migrate the record's frames and judged frames in place; add the frames it carried to ``carried``."""
     changed = False
     for name, judged in (("frames", False), ("judged", True)):
         value = record.get(name)
@@ -534,6 +537,8 @@ def _migrate_record(record: dict[str, Any], steps: list[tuple[list[str], str]], 
             items = [str(v) for v in value]
         else:
             continue
+        if name == "frames":
+            carried.update(items)
         new = items
         for sources, target in steps:
             new = _migrate_list(new, sources, target, judged=judged)
@@ -641,7 +646,6 @@ def migrate_labels(
     records are kept; a JSONL file's blank lines are not.
     """
     book = load_codebook(codebook) if codebook is not None else None
-    _check_renames(steps, set(book.ids) if book is not None else set(), existing_labels(paths))
     report = MigrationReport(steps=steps)
     new_book_text: str | None = None
     if book is not None:
@@ -653,11 +657,13 @@ def migrate_labels(
         except tomllib.TOMLDecodeError as exc:  # pragma: no cover - the edit keeps TOML valid
             raise LabelError(f"migrated codebook is not valid TOML ({exc}); nothing changed", path=book.path) from None
     outputs: list[tuple[Path, bytes]] = []
+    carried: set[str] = set()  # the frames the labels carry before the migration
     for path in label_files(paths):
-        data, changed = _migrate_file(path, steps)
+        data, changed = _migrate_file(path, steps, carried)
         report.files[str(path)] = changed
         if changed:
             outputs.append((path, data))
+    _check_renames(steps, carried | (set(book.ids) if book is not None else set()))
     if new_book_text is not None and book is not None:
         _check_new_codebook(new_book_text, book, outputs)
         outputs.append((Path(book.path), new_book_text.encode("utf-8")))
@@ -669,11 +675,10 @@ def migrate_labels(
     return report
 
 
-def _check_renames(
-    steps: list[tuple[list[str], str]], ids: set[str], passages: Sequence[LabelledPassage]
-) -> None:
-    """A rename into a frame that already exists would merge the two without saying so."""
-    current = ids | {f for p in passages for f in p.frames}
+def _check_renames(steps: list[tuple[list[str], str]], frames: set[str]) -> None:
+    """A rename into a frame that already exists (in ``frames``, or made by an earlier
+    step) would merge the two without saying so."""
+    current = set(frames)
     for sources, target in steps:
         if len(sources) == 1 and target in current:
             old = sources[0]
@@ -703,14 +708,14 @@ def _check_new_codebook(text: str, book: Codebook, outputs: list[tuple[Path, byt
                 ) from None
 
 
-def _migrate_file(path: Path, steps: list[tuple[list[str], str]]) -> tuple[bytes, int]:
-    """The file's new bytes and how many records changed."""
+def _migrate_file(path: Path, steps: list[tuple[list[str], str]], carried: set[str]) -> tuple[bytes, int]:
+    """The file's new bytes and how many records changed; the frames its records carried go into ``carried``."""
     changed = 0
     if path.suffix.lower() == ".jsonl":
         lines = []
         try:
             for _, record in _jsonl_records(path):
-                if _migrate_record(record, steps, csv_sep=None):
+                if _migrate_record(record, steps, csv_sep=None, carried=carried):
                     changed += 1
                 lines.append(json.dumps(record, ensure_ascii=False) + "\n")
         except InputError as exc:
@@ -732,7 +737,7 @@ def _migrate_file(path: Path, steps: list[tuple[list[str], str]]) -> tuple[bytes
     names = {"frames": _column(header, "frames"), "judged": _column(header, "judged")}
     for row in rows:
         record = {key: row.get(name) for key, name in names.items() if name is not None}
-        if _migrate_record(record, steps, csv_sep=";"):
+        if _migrate_record(record, steps, csv_sep=";", carried=carried):
             changed += 1
             for key, name in names.items():
                 if name is not None:
