@@ -14,6 +14,7 @@ import csv
 import json
 import os
 import re
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import pytest
@@ -151,6 +152,13 @@ def write_jsonl(path: Path, records: list[dict]) -> Path:
     return path
 
 
+def write_csv(path: Path, rows: Iterable[Sequence[object]]) -> Path:
+    """Write ``rows`` (the header first) as CSV, quoting as the csv module does."""
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows(rows)
+    return path
+
+
 def read_jsonl(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
@@ -230,9 +238,9 @@ def articles_dir(tmp_path: Path) -> Path:
     for article, text in article_texts().items():
         body = f"Headline of {article}\n\n• USD90.99\n\n{text}\n\nSubscribe to our weekly digest\n\nBack to Top\n"
         (folder / f"{article}.txt").write_text(body, encoding="utf-8")
-    with (folder / "metadata.csv").open("w", encoding="utf-8", newline="") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(["id", "title", "outlet", "group"])
-        for i, article in enumerate(sorted(article_texts())):
-            writer.writerow([article, f"Title {article}", f"Outlet {i}", "western" if i < 4 else "russian"])
+    write_csv(folder / "metadata.csv", [
+        ["id", "title", "outlet", "group"],
+        *([article, f"Title {article}", f"Outlet {i}", "western" if i < 4 else "russian"]
+          for i, article in enumerate(sorted(article_texts()))),
+    ])
     return folder

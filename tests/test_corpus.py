@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import tempfile
@@ -15,7 +14,7 @@ from hypothesis import strategies as st
 from framing.corpus import read_articles
 from framing.errors import InputError
 
-from .conftest import article_texts, write_jsonl
+from .conftest import article_texts, write_csv, write_jsonl
 
 TEXT = "Kazakhstan said it would not help Russia evade the sanctions on oil exports."
 
@@ -118,12 +117,9 @@ def test_bad_jsonl_records(tmp_path: Path, line: str, message: str) -> None:
 
 
 def test_csv_articles(tmp_path: Path) -> None:
-    path = tmp_path / "in.csv"
-    with path.open("w", encoding="utf-8", newline="") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(["id", "outlet", "text"])
-        writer.writerow(["c1", "Outlet", f"First line.\n\n{TEXT}"])
-        writer.writerow(["", "Other", TEXT])
+    path = write_csv(tmp_path / "in.csv", [
+        ["id", "outlet", "text"], ["c1", "Outlet", f"First line.\n\n{TEXT}"], ["", "Other", TEXT],
+    ])
     a, b = read_articles([path])
     assert (a.id, a.meta, a.text) == ("c1", {"outlet": "Outlet"}, f"First line.\n\n{TEXT}")
     assert b.id.startswith("in:")
@@ -234,11 +230,7 @@ def test_texts_round_trip_through_jsonl(texts: list[str]) -> None:
 @given(_texts)
 def test_texts_round_trip_through_csv(texts: list[str]) -> None:
     with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "in.csv"
-        with path.open("w", encoding="utf-8", newline="") as fh:
-            writer = csv.writer(fh)
-            writer.writerow(["id", "text"])
-            writer.writerows([str(i), t] for i, t in enumerate(texts))
+        path = write_csv(Path(folder) / "in.csv", [["id", "text"], *([str(i), t] for i, t in enumerate(texts))])
         articles = list(read_articles([path]))
     assert [a.text for a in articles] == texts
     assert [a.id for a in articles] == [str(i) for i in range(len(texts))]

@@ -25,7 +25,7 @@ from framing.labelling import (
 )
 from framing.labels import LabelledPassage, read_labels
 
-from .conftest import CODEBOOK_TOML, FRAMES, read_jsonl, strip_ansi, write_jsonl
+from .conftest import CODEBOOK_TOML, FRAMES, read_jsonl, strip_ansi, write_csv, write_jsonl
 
 runner = CliRunner()
 
@@ -40,14 +40,6 @@ def labels_dir(tmp_path: Path, labels_file: Path) -> Path:
     return folder
 
 
-def _csv(path: Path, rows: list[list[str]]) -> Path:
-    import csv
-
-    with path.open("w", encoding="utf-8", newline="") as fh:
-        csv.writer(fh).writerows(rows)
-    return path
-
-
 # --- import -------------------------------------------------------------------
 
 
@@ -55,7 +47,7 @@ def test_import_csv_with_own_columns_keeps_what_was_there(tmp_path: Path, labels
     into = labels_dir / "corpus.jsonl"
     before = into.read_bytes()
     corpus_text = read_jsonl(into)[0]["text"]  # already labelled: economy
-    source = _csv(tmp_path / "export.csv", [
+    source = write_csv(tmp_path / "export.csv", [
         ["Passage", "Codes", "outlet"],
         ["  New   sanctions\thit the   banks and oil trade. ", "economy|security", "Reuters"],
         [corpus_text, "economy", "x"],  # exact duplicate of a labelled passage
@@ -101,7 +93,7 @@ def test_import_reports_conflicts_instead_of_choosing(tmp_path: Path, labels_dir
 def test_import_unknown_frame_names_file_line_and_closest_id(tmp_path: Path, labels_dir: Path) -> None:
     into = labels_dir / "corpus.jsonl"
     before = into.read_bytes()
-    source = _csv(tmp_path / "bad.csv", [["text", "frames"], ["Fine passage about oil.", "economy"],
+    source = write_csv(tmp_path / "bad.csv", [["text", "frames"], ["Fine passage about oil.", "economy"],
                                          ["Troops at the border.", "economy;securty"]])
     with pytest.raises(LabelError) as info:
         import_labels([source], into=into, codebook=load_codebook(labels_dir / "codebook.toml"))
@@ -135,14 +127,14 @@ def test_text_key_ignores_case_spacing_punctuation_and_yo() -> None:
 
 
 def test_cli_labels_import(tmp_path: Path, labels_dir: Path) -> None:
-    source = _csv(tmp_path / "x.csv", [["text", "frames"], ["Banks froze payments as sanctions hit.", "economy"],
+    source = write_csv(tmp_path / "x.csv", [["text", "frames"], ["Banks froze payments as sanctions hit.", "economy"],
                                        ["Banks froze payments as sanctions hit.", "security"]])
     result = runner.invoke(app, ["labels", "import", str(source), "--into", str(labels_dir / "more.jsonl")],
                            env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
     out = strip_ansi(result.output)
     assert "imported 0 of 2 passages" in out and "1 conflicts to settle by hand" in out
-    bad = _csv(tmp_path / "y.csv", [["text", "frames"], ["Oil.", "econmy"]])
+    bad = write_csv(tmp_path / "y.csv", [["text", "frames"], ["Oil.", "econmy"]])
     result = runner.invoke(app, ["labels", "import", str(bad), "--into", str(labels_dir / "more.jsonl")])
     assert result.exit_code == 1
     assert strip_ansi(result.stderr).strip() == f"error: {bad}:2: unknown frame 'econmy'; did you mean 'economy'?"
@@ -169,7 +161,7 @@ def test_import_refuses_given_labels_that_do_not_exist(tmp_path: Path, labels_di
 
 
 def test_import_refuses_an_empty_separator(tmp_path: Path, labels_dir: Path) -> None:
-    source = _csv(tmp_path / "x.csv", [["text", "frames"], ["Banks froze payments as sanctions hit.", "economy"]])
+    source = write_csv(tmp_path / "x.csv", [["text", "frames"], ["Banks froze payments as sanctions hit.", "economy"]])
     result = runner.invoke(app, ["labels", "import", str(source), "--into", str(labels_dir / "more.jsonl"),
                                  "--sep", ""])
     assert result.exit_code == 1
@@ -179,7 +171,7 @@ def test_import_refuses_an_empty_separator(tmp_path: Path, labels_dir: Path) -> 
 
 
 def test_cli_import_needs_a_codebook(tmp_path: Path) -> None:
-    source = _csv(tmp_path / "x.csv", [["text", "frames"], ["Oil.", "economy"]])
+    source = write_csv(tmp_path / "x.csv", [["text", "frames"], ["Oil.", "economy"]])
     result = runner.invoke(app, ["labels", "import", str(source), "--into", str(tmp_path / "l.jsonl")])
     assert result.exit_code == 1
     assert "pass --codebook" in strip_ansi(result.stderr)
@@ -263,7 +255,7 @@ def test_a_rename_into_an_existing_frame_is_refused(labels_dir: Path, with_codeb
 
 
 def test_migrate_rename_in_jsonl_csv_and_codebook(tmp_path: Path, labels_dir: Path) -> None:
-    csv_file = _csv(labels_dir / "extra.csv", [["Text", "frames", "judged", "note"],
+    csv_file = write_csv(labels_dir / "extra.csv", [["Text", "frames", "judged", "note"],
                                                ["Oil and sanctions again.", "economy;identity", "economy;identity",
                                                 "kept"]])
     codebook = labels_dir / "codebook.toml"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 import random
 from pathlib import Path
@@ -13,7 +12,7 @@ from framing.codebook import load_codebook
 from framing.errors import LabelError
 from framing.labels import label_counts, label_files, labels_digest, read_labels
 
-from .conftest import FRAMES, make_passages, write_jsonl
+from .conftest import FRAMES, make_passages, write_csv, write_jsonl
 
 EN = "Kazakhstan said it would not help Russia evade the sanctions on oil exports."
 RU = "Казахстан заявил, что не поможет России обходить санкции на экспорт нефти."
@@ -31,13 +30,12 @@ def test_read_jsonl_labels(labels_file: Path, codebook_file: Path) -> None:
 
 
 def test_read_csv_labels_with_semicolon_separated_frames(tmp_path: Path) -> None:
-    path = tmp_path / "labels.csv"
-    with path.open("w", encoding="utf-8", newline="") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(["id", "text", "frames", "source"])
-        writer.writerow(["x1", EN, "economy; security", "art1"])
-        writer.writerow(["x2", RU, "", ""])
-        writer.writerow(["x3", f"{EN}\nSecond line, same record.", "identity;;economy;identity", "art1"])
+    path = write_csv(tmp_path / "labels.csv", [
+        ["id", "text", "frames", "source"],
+        ["x1", EN, "economy; security", "art1"],
+        ["x2", RU, "", ""],
+        ["x3", f"{EN}\nSecond line, same record.", "identity;;economy;identity", "art1"],
+    ])
     passages = read_labels([path])
     assert [p.frames for p in passages] == [("economy", "security"), (), ("identity", "economy")]
     assert [p.language for p in passages] == ["en", "ru", "en"]
@@ -63,15 +61,9 @@ def test_every_csv_label_column_matches_ignoring_case_and_spaces(tmp_path: Path)
         "[[frames]]\nid = 'identity'\nadded = 2\n",
         encoding="utf-8",
     )
-    judged, versioned = tmp_path / "a.csv", tmp_path / "b.csv"
-    with judged.open("w", encoding="utf-8", newline="") as fh:
-        writer = csv.writer(fh)
-        writer.writerow([" ID ", "TEXT", "Frames", "Language ", "SOURCE", " Judged"])
-        writer.writerow(["x1", RU, "economy", "en", "art1", "economy"])
-    with versioned.open("w", encoding="utf-8", newline="") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(["Id", "text", "frames", "Codebook_Version"])
-        writer.writerow(["x2", EN, "", "2"])
+    judged = write_csv(tmp_path / "a.csv", [[" ID ", "TEXT", "Frames", "Language ", "SOURCE", " Judged"],
+                                            ["x1", RU, "economy", "en", "art1", "economy"]])
+    versioned = write_csv(tmp_path / "b.csv", [["Id", "text", "frames", "Codebook_Version"], ["x2", EN, "", "2"]])
     first, second = read_labels([judged, versioned], codebook=load_codebook(book))
     assert (first.id, first.frames, first.language, first.source, first.judged) == (
         "x1", ("economy",), "en", "art1", ("economy",)
@@ -83,13 +75,9 @@ def test_every_csv_label_column_matches_ignoring_case_and_spaces(tmp_path: Path)
 def test_an_empty_judged_cell_is_not_given(tmp_path: Path) -> None:
     book = tmp_path / "book.toml"
     book.write_text("[[frames]]\nid = 'economy'\n[[frames]]\nid = 'security'\n", encoding="utf-8")
-    path = tmp_path / "a.csv"
-    with path.open("w", encoding="utf-8", newline="") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(["id", "text", "frames", "judged"])
-        writer.writerow(["x1", EN, "economy", "economy"])
-        writer.writerow(["x2", RU, "", ""])
-        writer.writerow(["x3", EN, "", "  "])
+    path = write_csv(tmp_path / "a.csv", [
+        ["id", "text", "frames", "judged"], ["x1", EN, "economy", "economy"], ["x2", RU, "", ""], ["x3", EN, "", "  "],
+    ])
     first, second, third = read_labels([path], codebook=load_codebook(book))
     assert first.judged == ("economy",)
     # Judged on every frame: a negative of both, as a JSONL record without 'judged' is.

@@ -7,7 +7,6 @@ temporary file afterwards: nothing half-written, nothing the user had lost.
 
 from __future__ import annotations
 
-import csv
 import errno
 import json
 import os
@@ -32,7 +31,7 @@ from framing.errors import OutputError
 from framing.labels import LabelledPassage, read_labels, write_labels
 from framing.model import card_path
 
-from .conftest import CODEBOOK_TOML, CORPUS, article_texts, read_jsonl, strip_ansi, write_jsonl
+from .conftest import CODEBOOK_TOML, CORPUS, article_texts, read_jsonl, strip_ansi, write_csv, write_jsonl
 
 runner = CliRunner()
 TEXT = article_texts()["a1"]
@@ -134,12 +133,10 @@ def test_csv_columns_match_ignoring_case_and_spaces(tmp_path: Path, model_file: 
     assert result.exit_code == 0, result.output
     assert [(r["id"], r["Outlet"]) for r in read_jsonl(out_dir / "s.jsonl")] == [("x1", "Daily")]
     assert "ID" not in read_jsonl(out_dir / "s.jsonl")[0]
-    labels = tmp_path / "labels.csv"
-    with labels.open("w", encoding="utf-8", newline="") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(["ID", "Text", "FRAMES", " Source "])
-        writer.writerows([f"p{n}", text, ";".join(frames), article] for n, (article, _, text, frames) in
-                         enumerate(CORPUS, start=1))
+    labels = write_csv(tmp_path / "labels.csv", [
+        ["ID", "Text", "FRAMES", " Source "],
+        *([f"p{n}", text, ";".join(frames), article] for n, (article, _, text, frames) in enumerate(CORPUS, start=1)),
+    ])
     result = invoke("labels", "stats", labels, "--json", out_dir / "stats.json")
     assert result.exit_code == 0, result.output
     stats = json.loads((out_dir / "stats.json").read_text(encoding="utf-8"))
