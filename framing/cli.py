@@ -26,7 +26,7 @@ from typer.core import TyperGroup
 
 from . import __version__
 from .atomic import atomic_write, check_writable
-from .codebook import load_codebook
+from .codebook import Codebook, load_codebook
 from .dedupe import WINDOW
 from .errors import FramingError, InputWarning, ModelError
 from .labels import read_labels
@@ -206,9 +206,12 @@ def train_cmd(
         ),
     ] = None,
     cues: Annotated[
-        bool,
-        typer.Option("--cues", help="Add the codebook's bilingual cue-phrase counts as features (needs --codebook)."),
-    ] = False,
+        bool | None,
+        typer.Option(
+            "--cues/--no-cues",
+            help="Add the codebook's bilingual cue-phrase matches as features [default: with --codebook].",
+        ),
+    ] = None,
     jobs: Annotated[
         int | None,
         typer.Option(
@@ -217,8 +220,7 @@ def train_cmd(
     ] = None,
 ) -> None:
     """Train a frame model from labelled passages and write it with its card."""
-    from .cues import cues_from_codebook
-    from .model import ModelConfig, save_model, train
+    from .model import save_model, train
     from .versions import lineage
 
     check_model_path(out)  # before training, which can take minutes
@@ -233,12 +235,10 @@ def train_cmd(
         if not replaced:
             raise
         history = lineage(labels, model=out)
-    if cues and codebook is None:
-        raise typer.BadParameter("--cues takes its cue phrases from the codebook: give --codebook too")
     book = load_codebook(codebook) if codebook else None
     passages = read_labels(labels, codebook=book)
     also = read_labels(also_train, codebook=book) if also_train else []
-    config = ModelConfig(cues=cues_from_codebook(book)) if cues and book is not None else None
+    config = _config_with_cues(book, cues)
     model = train(
         passages,
         frames=book.ids if book else None,
@@ -377,6 +377,18 @@ def _print_score_summary(summary: ScoreSummary) -> None:
     )
 
 
+def _config_with_cues(book: Codebook | None, cues: bool | None) -> Any:
+    """The model settings for ``--cues/--no-cues``: cue features by default when there is a codebook."""
+    from .cues import cues_from_codebook
+    from .model import ModelConfig
+
+    if cues and book is None:
+        raise typer.BadParameter("--cues takes its cue phrases from the codebook: give --codebook too")
+    if book is None or cues is False:
+        return None
+    return ModelConfig(cues=cues_from_codebook(book))
+
+
 @app.command("evaluate")
 def evaluate_cmd(
     labels: Annotated[list[Path], typer.Argument(help="Labelled passages (.jsonl, .csv) or folders of them.")],
@@ -388,6 +400,14 @@ def evaluate_cmd(
     ] = None,
     codebook: Annotated[Path | None, typer.Option(help="Codebook to check frames against.")] = None,
     unit: Annotated[str, typer.Option(help="With --cv: passage, article or auto.")] = "auto",
+    cues: Annotated[
+        bool | None,
+        typer.Option(
+            "--cues/--no-cues",
+            help="With --cv: the codebook's cue-phrase matches as features, as train has them "
+            "[default: with --codebook].",
+        ),
+    ] = None,
     random_state: Annotated[int, typer.Option(help="Seed for folds and solvers.")] = 0,
     json_out: Annotated[Path | None, typer.Option("--json", help="Also write the figures as JSON.")] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace an existing --json file.")] = False,
@@ -441,7 +461,7 @@ def evaluate_cmd(
         also = read_labels(also_train, codebook=book) if also_train else []
         report = cross_validate(
             passages, folds=folds, frames=book.ids if book else None, unit=unit, random_state=random_state,
-            extra=also,
+            extra=also, config=_config_with_cues(book, cues),
         )
         title = f"{report['method']} cross-validation, {len(passages)} labelled texts"
         if also:

@@ -16,6 +16,7 @@ import numpy as np
 from scipy import sparse
 
 from .text import StemAnalyzer
+from .vocab import CueTable, cue_counts, cue_values
 
 __all__ = ["CueLexicon", "cues_from_codebook"]
 
@@ -36,55 +37,61 @@ def cues_from_codebook(codebook: Any) -> Cues:
 
 
 class CueLexicon:
-    """A scikit-learn transformer: texts -> per-frame cue counts, ``log(1 + count)``.
+    """A scikit-learn transformer: texts -> per-frame cue matches, scaled by the text's length.
 
     Parameters
     ----------
     cues : tuple of (frame, phrases)
         Each frame's cue phrases, in any language.
+    scale : {"sqrt", "log"}, default="sqrt"
+        ``"sqrt"``: matches divided by the square root of the text's stems (function
+        words left out), as tf-idf's l2 norm scales a text's term counts, so that a
+        long text does not score high for its length alone, and an article (the sum
+        of its passages' matches and stems) is scaled as one text. ``"log"``:
+        ``log(1 + matches)``, what models trained before it had.
 
     Examples
     --------
     >>> lex = CueLexicon(cues=(("econ", ("oil exports", "нефть")), ("war", ("troops",))))
     >>> X = lex.fit([]).transform(["Oil exports fell; oil exports rose.", "Нефти нет"])
-    >>> (X.toarray() * 1000).round().astype(int).tolist()  # log(1 + 2), log(1 + 1)
-    [[1099, 0], [693, 0]]
+    >>> (X.toarray() * 1000).round().astype(int).tolist()  # 2 / sqrt(6), 1 / sqrt(1)
+    [[816, 0], [1000, 0]]
     >>> list(lex.get_feature_names_out())
     ['cue:econ', 'cue:war']
     """
 
-    def __init__(self, *, cues: Cues = ()):
+    def __init__(self, *, cues: Cues = (), scale: str = "sqrt"):
         self.cues = cues
+        self.scale = scale
 
-    def _patterns(self) -> list[list[tuple[str, ...]]]:
+    def phrases(self) -> list[list[tuple[str, ...]]]:
+        """Each frame's phrases as the stem sequences they match."""
         analyzer = StemAnalyzer(ngram_range=(1, 1))
-        out = []
-        for _, phrases in self.cues:
-            stems = {tuple(analyzer(p)) for p in phrases}
-            out.append(sorted(s for s in stems if s))
-        return out
+        return [sorted({s for s in (tuple(analyzer(p)) for p in ps) if s}) for _, ps in self.cues]
+
+    def _table(self) -> CueTable:
+        table = self.__dict__.get("_table_")
+        if table is None:
+            table = self.__dict__["_table_"] = CueTable(self.phrases())
+        return table
 
     def fit(self, texts: Iterable[str] = (), y: Any = None) -> CueLexicon:
         """Nothing to learn: the lexicon is fixed. Returns self."""
-        self.patterns_ = self._patterns()
+        self._table()
         return self
 
+    def counts(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Each text's matches of each frame's phrases, and its number of stems."""
+        return cue_counts(list(texts), self._table())
+
+    def values(self, counts: np.ndarray, stems: np.ndarray) -> np.ndarray:
+        """The features of texts with these matches and stems (float32)."""
+        # Models saved before the scale existed have log(1 + matches).
+        return cue_values(counts, stems, scale=getattr(self, "scale", "log"))
+
     def transform(self, texts: Sequence[str]) -> sparse.csr_matrix:
-        """One row per text, one column per frame: ``log(1 + matches)``."""
-        patterns = getattr(self, "patterns_", None) or self._patterns()
-        analyzer = StemAnalyzer(ngram_range=(1, 1))
-        rows = np.zeros((len(texts), len(patterns)), dtype=np.float32)
-        for i, text in enumerate(texts):
-            stems = analyzer(text)
-            grams: dict[tuple[str, ...], int] = {}
-            lengths = {len(p) for ps in patterns for p in ps}
-            for n in lengths:
-                for k in range(len(stems) - n + 1):
-                    gram = tuple(stems[k : k + n])
-                    grams[gram] = grams.get(gram, 0) + 1
-            for j, phrases in enumerate(patterns):
-                rows[i, j] = np.log1p(sum(grams.get(p, 0) for p in phrases))
-        return sparse.csr_matrix(rows)
+        """One row per text, one column per frame (see ``scale``)."""
+        return sparse.csr_matrix(self.values(*self.counts(texts)))
 
     def fit_transform(self, texts: Sequence[str], y: Any = None) -> sparse.csr_matrix:
         """Fit (nothing to learn) and transform."""
@@ -96,7 +103,10 @@ class CueLexicon:
 
     def get_params(self, deep: bool = True) -> dict[str, Any]:
         """Parameters, for scikit-learn's cloning."""
-        return {"cues": self.cues}
+        return {"cues": self.cues, "scale": getattr(self, "scale", "log")}
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if k != "_table_"}  # rebuilt on demand
 
     def set_params(self, **params: Any) -> CueLexicon:
         """Set parameters, for scikit-learn."""

@@ -32,7 +32,9 @@ __all__ = ["LabelledPassage", "read_labels", "write_labels", "label_files", "lab
 
 LABEL_SUFFIXES = (".jsonl", ".csv")
 # The fields of a record read besides ``text``: a CSV header names them in any case.
-_OTHER_FIELDS = ("frames", "language", "id", "source", "judged", "codebook_version")
+_OTHER_FIELDS = ("frames", "language", "id", "source", "judged", "codebook_version", "topic")
+# What a passage may say of its subject: about the story (``on``) or not (``off``).
+TOPICS = ("on", "off")
 AUTHORED = "authored"
 
 
@@ -50,6 +52,10 @@ class LabelledPassage:
     # passage labelled before a frame was added to the codebook says nothing
     # about that frame and must not count as its negative.
     judged: tuple[str, ...] | None = None
+    # "on" (about the story), "off" (about something else) or None (not said). A
+    # passage that carries a frame is about the story; "off" passages teach the
+    # model's relevance check what the story is not.
+    topic: str | None = None
 
     @property
     def group(self) -> str:
@@ -204,20 +210,32 @@ def _passage(
     seen_ids[ident] = f"{path}:{line}"
     source = str(record.get("source") or AUTHORED)
     judged = _judged_of(record, frames, path=path, line=line, codebook=codebook)
+    topic = record.get("topic") or None
+    if topic is not None and topic not in TOPICS:
+        raise LabelError(f"'topic' must be 'on' or 'off', not {topic!r}", path=path, line=line)
+    if topic == "off" and frames:
+        raise LabelError("a passage with 'topic' off carries no frame", path=path, line=line)
     return LabelledPassage(
-        ident, text.strip(), tuple(dict.fromkeys(frames)), language, source, f"{path}:{line}", judged
+        ident, text.strip(), tuple(dict.fromkeys(frames)), language, source, f"{path}:{line}", judged, topic
     )
 
 
 def labels_digest(passages: Sequence[LabelledPassage]) -> str:
-    """sha256 of the labels' content (id, text, frames, language, judged frames), order-free.
+    """sha256 of the labels' content (id, text, frames, language, judged frames, topic), order-free.
 
-    The judged frames enter only when narrowed, so labels judged on every frame
-    keep the digest they always had.
+    The judged frames enter only when narrowed and the topic only when given, so
+    labels that say neither keep the digest they always had.
     """
     rows = sorted(
         json.dumps(
-            [p.id, p.text, sorted(p.frames), p.language, *([sorted(p.judged)] if p.judged is not None else [])],
+            [
+                p.id,
+                p.text,
+                sorted(p.frames),
+                p.language,
+                *([sorted(p.judged)] if p.judged is not None else []),
+                *([{"topic": p.topic}] if p.topic is not None else []),
+            ],
             ensure_ascii=False,
         )
         for p in passages
@@ -264,5 +282,7 @@ def write_labels(passages: Iterable[LabelledPassage], path: str | Path, *, force
             record = {"id": p.id, "text": p.text, "frames": list(p.frames), "language": p.language, "source": p.source}
             if p.judged is not None:
                 record["judged"] = list(p.judged)
+            if p.topic is not None:
+                record["topic"] = p.topic
             fh.write(json.dumps(record, ensure_ascii=False) + "\n")
     return path

@@ -17,28 +17,30 @@ import os
 import pickle
 import platform
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from scipy import sparse
-from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
 from sklearn.pipeline import FeatureUnion
 
+from . import kernels
 from .atomic import check_writable, make_temp
+from .cues import CueLexicon
 from .errors import ModelError, OutputError, TrainingError
 from .features import CharNgramVectorizer, WordNgramVectorizer
 from .labels import LabelledPassage, label_counts, labels_digest
 from .modelfile import FORMAT, card_path, check_model_path, read_card, read_payload, sha256_of
 from .parallel import available_cores, keep_freed_memory, ordered_map
-from .scorer import STATE_VERSION, apply_calibration, constant_logit, row_groups
+from .scorer import RELEVANT, STATE_VERSION, apply_calibration, constant_logit, finish_sections, row_groups
 from .scorer import decide as _decide
 from .text import StemAnalyzer, fold_words, normalize
-from .vocab import join_terms
+from .vocab import join_terms, merge_rows, tf_table
 
 __all__ = [
     "ModelConfig",
@@ -66,6 +68,11 @@ __all__ = [
 MIN_POSITIVES = 3
 # Median words per training text above which texts are taken to be whole articles.
 ARTICLE_WORDS = 300
+# Passages marked off-topic (and passages about the story) needed to learn the relevance check.
+MIN_TOPIC = 10
+# The relevance check's regularisation: weaker than the frames' (C=1), so that its
+# probabilities spread out instead of crowding around one half (see docs/benchmarks.md).
+RELEVANCE_C = 10.0
 
 
 @dataclass(frozen=True)
@@ -132,8 +139,6 @@ def build_vectorizer(config: ModelConfig) -> FeatureUnion:
     )
     blocks: list[tuple[str, Any]] = [("words", words), ("chars", chars)]
     if config.cues:
-        from .cues import CueLexicon
-
         # Per-frame cue counts: the same columns whatever the text's language.
         blocks.append(("cues", CueLexicon(cues=config.cues)))
     return FeatureUnion(blocks)
@@ -331,8 +336,12 @@ class FrameModel:
         card: dict[str, Any] | None = None,
         calibration: np.ndarray | None = None,
         min_frames: int | None = None,
+        relevance: Any = None,
     ):
         self.calibration = calibration
+        # Is a text about the story at all: a logistic regression on the same features,
+        # trained on passages marked off-topic against the rest; None without such labels.
+        self.relevance = relevance
         self.min_frames = int(config.at_least_one) if min_frames is None else min_frames
         self.vectorizer = vectorizer
         self.classifiers = classifiers
@@ -393,6 +402,32 @@ class FrameModel:
         out[:, linear] = total + intercepts
         return out
 
+    def proba_of_sections(
+        self, texts: Sequence[str], starts: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """Probabilities of each passage and of each article, and each article's relevance.
+
+        An article is scored as one text made of its passages' summed counts (see
+        :func:`framing.scorer.passage_and_article_decisions`); ``starts`` says where
+        each article's passages begin in ``texts``, then ``len(texts)``. Relevance
+        (the probability that the article is about the story at all) is None for
+        a model trained without off-topic passages.
+        """
+        linear = [j for j, clf in enumerate(self.classifiers) if not isinstance(clf, float)]
+        weights, intercepts = self._stacked_weights(linear)
+        calibration = getattr(self, "calibration", None)
+        relevance = getattr(self, "relevance", None)
+        view = _ScoringView(
+            frames=self.frames,
+            linear=np.asarray(linear, dtype=np.int64),
+            logits=np.array([0.0 if j in linear else constant_logit(c) for j, c in enumerate(self.classifiers)]),
+            # An uncalibrated model's probabilities are its classifiers' own: sigmoid(decision).
+            calibration=calibration if calibration is not None else np.tile([1.0, 0.0], (len(self.frames), 1)),
+            relevance=None if relevance is None else (relevance.coef_.ravel(), float(relevance.intercept_[0])),
+        )
+        blocks = [_FittedBlock(block) for _, block in self.vectorizer.transformer_list]
+        return finish_sections(view, blocks, weights, intercepts, texts, starts)
+
     def _stacked_weights(self, linear: list[int]) -> tuple[np.ndarray, np.ndarray]:
         stacked = self.__dict__.get("_stacked")
         if stacked is None:
@@ -429,6 +464,60 @@ class FrameModel:
     def predict(self, texts: Sequence[str]) -> np.ndarray:
         """Boolean matrix: frame present (over its threshold) for each text."""
         return self.decide(self.predict_proba(texts))
+
+
+@dataclass(frozen=True)
+class _ScoringView:
+    """What :func:`framing.scorer.finish_sections` reads of a model, as a scorer has it."""
+
+    frames: list[str]
+    linear: np.ndarray
+    logits: np.ndarray
+    calibration: np.ndarray
+    relevance: tuple[np.ndarray, float] | None
+
+
+def _width(block: Any) -> int:
+    """A fitted block's number of columns."""
+    return len(block.cues) if isinstance(block, CueLexicon) else len(block.vocabulary_)
+
+
+class _FittedBlock:
+    """A fitted feature block as :func:`framing.scorer.passage_and_article_decisions` uses it."""
+
+    def __init__(self, block: Any):
+        self.block = block
+        self.n_cols = _width(block)
+
+    def counts(self, docs: list[str]) -> Any:
+        if isinstance(self.block, CueLexicon):
+            return self.block.counts(docs)
+        X = self.block._counts(docs)
+        if X is None:  # scikit-learn's own counting (no compiled kernels)
+            X = CountVectorizer.transform(self.block, docs)
+        return X.indptr, X.indices, X.data
+
+    def merge(self, counts: Any, starts: np.ndarray) -> Any:
+        if isinstance(self.block, CueLexicon):
+            matches, stems = counts
+            return np.add.reduceat(matches, starts[:-1], axis=0), np.add.reduceat(stems, starts[:-1])
+        indptr, indices, values = counts
+        return merge_rows(indptr, indices, values, starts, n_cols=self.n_cols)
+
+    def decision_of_counts(self, counts: Any, weights: np.ndarray) -> np.ndarray:
+        block = self.block
+        if isinstance(block, CueLexicon):
+            return block.values(*counts).astype(np.float64) @ weights
+        indptr, indices, values = counts
+        if kernels.AVAILABLE and block.norm == "l2" and block.use_idf and block.dtype == np.float32:
+            # As the block's own decision: the product straight from the counts.
+            top = int(values.max()) if values.size else 0
+            tf = tf_table(top, binary=block.binary, sublinear_tf=block.sublinear_tf)
+            return kernels.tfidf_decision(indptr, indices, values, tf_table=tf, idf=block.idf_, weights=weights)
+        X = sparse.csr_matrix((values, indices, indptr), shape=(indptr.size - 1, self.n_cols))
+        if block.binary:
+            X.data.fill(1)
+        return np.asarray(block._tfidf.transform(X) @ weights)
 
 
 def _label_matrix(passages: Sequence[LabelledPassage], frames: Sequence[str]) -> np.ndarray:
@@ -743,6 +832,14 @@ def train(
         raise TrainingError(f"jobs must be at least 1, not {jobs}")
     if not passages:
         raise TrainingError("no labelled passages to train on")
+    # Off-topic passages teach the relevance check what the story is not; the frames
+    # learn from passages about the story (and those that do not say).
+    off_topic = [p for p in [*passages, *extra] if p.topic == "off"]
+    if off_topic:
+        passages = [p for p in passages if p.topic != "off"]
+        extra = [p for p in extra if p.topic != "off"]
+        if not passages:
+            raise TrainingError("every labelled passage is marked off-topic; nothing to learn frames from")
     frame_list = list(frames) if frames is not None else frames_of(passages)
     if not frame_list:
         raise TrainingError("the labels carry no frames at all; nothing to learn")
@@ -773,14 +870,18 @@ def train(
         # SemEval data) are scored best by always naming at least one.
         config = ModelConfig(**{**asdict(config), "at_least_one": True})
 
-    texts = [p.text for p in passages] + [p.text for p in extra]
+    texts = [p.text for p in passages] + [p.text for p in extra] + [p.text for p in off_topic]
     groups = cv_groups(passages, unit)
     vectorizer = build_vectorizer(config)
     X = fit_features(vectorizer, texts, jobs=jobs)
     # Canonical (sorted) indices once, here: LogisticRegression's liblinear path
     # calls X.max(), which would otherwise sort every fold's copy of the rows.
     X.sum_duplicates()
-    P, classifiers = _fit_all(X, Y_fit, groups, config, random_state, judged_fit, jobs=jobs)
+    X_fit = X[: len(Y_fit)] if off_topic else X
+    P, classifiers = _fit_all(X_fit, Y_fit, groups, config, random_state, judged_fit, jobs=jobs)
+    relevance, topic_counts = _fit_relevance(
+        X, [*passages, *extra, *off_topic], unit=unit, config=config, random_state=random_state
+    )
     calibration = fit_calibration(P, Y, judged) if config.calibrate else None
     if calibration is not None:
         P = apply_calibration(P, calibration)
@@ -805,6 +906,7 @@ def train(
         config=config,
         calibration=calibration,
         min_frames=min_frames,
+        relevance=relevance,
     )
     from .evaluate import scores_from_predictions  # evaluate imports model
 
@@ -833,6 +935,8 @@ def train(
     }
     if judged is not None:
         model.card["judged"] = {f: int(n) for f, n in zip(frame_list, judged.sum(axis=0))}
+    if relevance is not None:
+        model.card["relevance"] = {**topic_counts, "threshold": RELEVANT}
     if extra:
         model.card["extra_training"] = {
             "passages": len(extra),
@@ -840,6 +944,24 @@ def train(
             "labels_sha256": labels_digest(extra),
         }
     return model
+
+
+def _fit_relevance(
+    X: Any, passages: Sequence[LabelledPassage], *, unit: str, config: ModelConfig, random_state: int
+) -> tuple[Any, dict[str, int]]:
+    """The relevance check: passages about the story (a frame, or topic "on") against topic "off" ones.
+
+    None (and no counts) for article models, or with fewer than ``MIN_TOPIC``
+    passages on either side; passages that say nothing of their topic and carry
+    no frame take no part.
+    """
+    on = np.array([bool(p.frames) or p.topic == "on" for p in passages])
+    off = np.array([p.topic == "off" for p in passages])
+    if unit != "passage" or on.sum() < MIN_TOPIC or off.sum() < MIN_TOPIC:
+        return None, {}
+    rows = np.flatnonzero(on | off)
+    clf = _fit_one(X[rows], on[rows].astype(int), replace(config, C=RELEVANCE_C), random_state)
+    return clf, {"on": int(on.sum()), "off": int(off.sum())}
 
 
 def library_versions() -> dict[str, str]:
@@ -879,6 +1001,10 @@ def scoring_state(model: FrameModel) -> dict[str, Any] | None:
         return None
     blocks: list[dict[str, Any]] = []
     for _, block in union.transformer_list:
+        if isinstance(block, CueLexicon):
+            phrases = [[" ".join(p) for p in column] for column in block.phrases()]
+            blocks.append({"kind": "cues", "phrases": phrases, "scale": getattr(block, "scale", "log")})
+            continue
         if not (
             isinstance(block, (CharNgramVectorizer, WordNgramVectorizer))
             and hasattr(block, "vocabulary_")
@@ -910,8 +1036,9 @@ def scoring_state(model: FrameModel) -> dict[str, Any] | None:
             analyzer = block.analyzer
             blocks.append({"kind": "stems", "ngram_range": analyzer.ngram_range, "analyzer": analyzer, **common})
     weights, intercepts = model._stacked_weights(linear)
-    if sum(len(block.vocabulary_) for _, block in union.transformer_list) != weights.shape[0]:
+    if sum(_width(block) for _, block in union.transformer_list) != weights.shape[0]:
         return None
+    relevance = getattr(model, "relevance", None)
     return {
         "version": STATE_VERSION,
         "frames": list(model.frames),
@@ -924,6 +1051,9 @@ def scoring_state(model: FrameModel) -> dict[str, Any] | None:
         "weights": weights,
         "intercepts": intercepts,
         "blocks": blocks,
+        "relevance": None
+        if relevance is None
+        else {"weights": relevance.coef_.ravel().astype(np.float64), "intercept": float(relevance.intercept_[0])},
     }
 
 

@@ -26,9 +26,13 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["split_passages", "is_clutter", "MIN_WORDS"]
+__all__ = ["split_passages", "is_clutter", "section_starts", "MIN_WORDS", "SECTION_WORDS"]
 
 MIN_WORDS = 8
+# An article is scored in sections of consecutive passages of at least this many words:
+# long enough to be scored as reliably as a short news excerpt, short enough that a frame
+# one part of a long article carries is not drowned by the rest (see docs/methods.md).
+SECTION_WORDS = 200
 # Furniture is short; a long paragraph that happens to say "subscribe" is text.
 _FURNITURE_MAX_WORDS = 25
 _BULLET_MAX_WORDS = 20
@@ -293,3 +297,29 @@ def split_passages(text: str, *, min_words: int = MIN_WORDS) -> list[str]:
         seen.add(p)
         out.append(p)
     return _without_pull_quotes(out)
+
+
+def section_starts(word_counts: list[int], *, min_words: int = SECTION_WORDS) -> list[int]:
+    """Where each section of an article's passages begins: runs of at least ``min_words`` words.
+
+    Passages join the current section until it holds ``min_words`` words; a
+    shorter last run joins the section before it, so only an article shorter
+    than ``min_words`` has a section that short.
+
+    Examples
+    --------
+    >>> section_starts([120, 90, 50, 150, 30], min_words=200)
+    [0, 2]
+    >>> section_starts([40, 30], min_words=200)
+    [0]
+    """
+    starts = [0]
+    words = 0
+    for i, n in enumerate(word_counts):
+        if words >= min_words:
+            starts.append(i)
+            words = 0
+        words += n
+    if len(starts) > 1 and words < min_words:
+        starts.pop()
+    return starts

@@ -35,8 +35,8 @@ from .dedupe import WINDOW, NearDuplicates, band_keys, signatures
 from .errors import InputError, InputWarning, OutputError
 from .jsontext import dumpb
 from .parallel import MAP_ABOVE, available_cores, keep_freed_memory, keeps_freed_memory, ordered_map
-from .passages import split_passages
-from .scorer import Scorer, load_scorer
+from .passages import section_starts, split_passages
+from .scorer import RELEVANT, Scorer, load_scorer
 from .text import detect_language
 
 if TYPE_CHECKING:
@@ -111,16 +111,38 @@ def _score_chunk(
     if not chunk:
         return
     flat = [p for ps in split for p in ps]
-    passage_proba = model.predict_proba(flat)
-    passage_present = model.decide(passage_proba) if model.unit == "passage" else None
     starts = np.zeros(len(split) + 1, dtype=np.intp)
     np.cumsum([len(ps) for ps in split], out=starts[1:])
+    relevance = None
     if model.unit == "article":
+        passage_proba = model.predict_proba(flat)
         article_proba = model.predict_proba([a.text for a in chunk])
-    else:  # an article's score for a frame: its highest passage's
-        article_proba = np.maximum.reduceat(passage_proba, starts[:-1], axis=0)
+        passage_present = None
+    else:
+        # An article is scored in sections of about SECTION_WORDS words, each as one
+        # text (the sum of its passages), and takes its best section's scores: its best
+        # passage's made long articles carry every frame.
+        first_sections: list[int] = []
+        sections: list[int] = []
+        for ps, start in zip(split, starts[:-1].tolist()):
+            first_sections.append(len(sections))
+            sections.extend(start + s for s in section_starts([len(p.split()) for p in ps]))
+        sections.append(len(flat))
+        passage_proba, section_proba, section_relevance = model.proba_of_sections(flat, np.array(sections))
+        article_proba = np.maximum.reduceat(section_proba, first_sections, axis=0)
+        if section_relevance is not None:
+            relevance = np.maximum.reduceat(section_relevance, first_sections)
+        passage_present = model.decide(passage_proba)
     # The whole chunk at once (decide works row by row), then plain Python numbers.
-    article_present = model.decide(article_proba).tolist()
+    article_decided = model.decide(article_proba)
+    if relevance is not None:
+        # Off the story: no frames, for the article and for its passages.
+        relevant = relevance >= RELEVANT
+        article_decided &= relevant[:, None]
+        assert passage_present is not None
+        passage_present &= np.repeat(relevant, np.diff(starts))[:, None]
+    article_present = article_decided.tolist()
+    relevance_rounded = None if relevance is None else rounded4(relevance[:, None])
     article_rounded = rounded4(article_proba)
     passage_rounded = rounded4(passage_proba)
     frames_in_order = list(enumerate(model.frames))
@@ -136,6 +158,7 @@ def _score_chunk(
             **{k: v for k, v in article.meta.items() if k != "language"},
             "language": language,
             "passages": len(passages),
+            **({} if relevance_rounded is None else {"relevance": relevance_rounded[i][0]}),
             "scores": dict(zip(model.frames, article_rounded[i])),
             "frames": [f for j, f in frames_in_order if present[j]],
             "evidence": {

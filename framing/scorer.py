@@ -42,15 +42,32 @@ import numpy as np
 from . import kernels
 from .modelfile import read_payload
 from .text import fold_words
-from .vocab import NgramTable, StemTable, char_wb_counts, count_pairs, split_terms, stem_pairs, tf_table
+from .vocab import (
+    CueTable,
+    NgramTable,
+    StemTable,
+    char_wb_counts,
+    count_pairs,
+    cue_counts,
+    cue_values,
+    merge_rows,
+    split_terms,
+    stem_pairs,
+    tf_table,
+)
 
 if TYPE_CHECKING:
     from .model import FrameModel
 
-__all__ = ["Scorer", "load_scorer", "apply_calibration", "decide"]
+__all__ = ["Scorer", "load_scorer", "apply_calibration", "decide", "passage_and_article_decisions", "RELEVANT"]
 
-# Version of the scoring form's layout; a form of another version is not used.
-STATE_VERSION = 1
+# Version of the scoring form's layout; a form of another version is not used. Version 2
+# added the cue block and the relevance check; a version-1 form still reads.
+STATE_VERSION = 2
+_READABLE_VERSIONS = (1, 2)
+# An article is about the story when the relevance check gives it at least this: above
+# one half, as a frame wrongly found in an article off the story is the costlier error.
+RELEVANT = 0.6
 # Characters of text whose counts are built at a time when scoring: about 150
 # articles of 3 kB, whose temporaries stay a few tens of MB whatever the batch.
 # Larger groups share more of their words, which are looked up once a group: on
@@ -142,10 +159,103 @@ class _Block:
 
     def decision(self, docs: list[str], weights: np.ndarray) -> np.ndarray:
         """The documents' tf-idf matrix times ``weights``, without making the matrix."""
-        indptr, indices, counts = self.counts(docs)
-        top = int(counts.max()) if counts.size else 0
+        return self.decision_of_counts(self.counts(docs), weights)
+
+    def decision_of_counts(self, counts: tuple[np.ndarray, np.ndarray, np.ndarray], weights: np.ndarray) -> np.ndarray:
+        """The tf-idf product of a count matrix given as ``(indptr, indices, counts)``."""
+        indptr, indices, values = counts
+        top = int(values.max()) if values.size else 0
         tf = tf_table(top, binary=self.binary, sublinear_tf=self.sublinear_tf)
-        return kernels.tfidf_decision(indptr, indices, counts, tf_table=tf, idf=self.idf, weights=weights)
+        return kernels.tfidf_decision(indptr, indices, values, tf_table=tf, idf=self.idf, weights=weights)
+
+    def merge(
+        self, counts: tuple[np.ndarray, np.ndarray, np.ndarray], starts: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The counts of runs of documents (articles of passages) taken as one document each."""
+        return merge_rows(*counts, starts, n_cols=self.n_cols)
+
+
+class _CueBlock:
+    """The cue block: each frame's cue-phrase matches, scaled by the text's length."""
+
+    def __init__(self, state: dict[str, Any]):
+        self.kind = "cues"
+        self.scale = str(state["scale"])
+        phrases = [[tuple(p.split(" ")) for p in column] for column in state["phrases"]]
+        self.table = CueTable(phrases)
+        self.n_cols = len(phrases)
+
+    def counts(self, docs: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Each document's matches of each column, and its stems."""
+        return cue_counts(docs, self.table)
+
+    def decision_of_counts(self, counts: tuple[np.ndarray, np.ndarray], weights: np.ndarray) -> np.ndarray:
+        """The cue features of these counts times ``weights``."""
+        return cue_values(*counts, scale=self.scale).astype(np.float64) @ weights
+
+    def decision(self, docs: list[str], weights: np.ndarray) -> np.ndarray:
+        """The documents' cue features times ``weights``."""
+        return self.decision_of_counts(self.counts(docs), weights)
+
+    def merge(self, counts: tuple[np.ndarray, np.ndarray], starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The counts of runs of documents taken as one document each."""
+        matches, stems = counts
+        return np.add.reduceat(matches, starts[:-1], axis=0), np.add.reduceat(stems, starts[:-1])
+
+
+def article_groups(texts: Sequence[str], starts: np.ndarray) -> list[tuple[int, int]]:
+    """Runs of whole articles (``starts[a]`` is article a's first passage) of at most ``_ROW_CHARS`` characters.
+
+    Each run holds at least one article; runs are ``(first article, past the last)``.
+    """
+    groups: list[tuple[int, int]] = []
+    first, size = 0, 0
+    n = starts.size - 1
+    for a in range(n):
+        length = sum(len(texts[i]) for i in range(starts[a], starts[a + 1]))
+        if a > first and size + length > _ROW_CHARS:
+            groups.append((first, a))
+            first, size = a, 0
+        size += length
+    if n:
+        groups.append((first, n))
+    return groups
+
+
+def passage_and_article_decisions(
+    blocks: Sequence[Any], weights: np.ndarray, texts: Sequence[str], starts: np.ndarray, *, article_weights: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Feature-times-weights sums of each passage, and of each article taken as one text.
+
+    An article's features are those of the sum of its passages' counts (its
+    words, character n-grams and cue matches), weighted and normalised as one
+    document: a long article is not more likely to carry a frame for its length
+    alone. Each block counts a group's passages once and makes both products.
+
+    Parameters
+    ----------
+    blocks : sequence
+        Objects with ``n_cols``, ``counts(docs)``, ``merge(counts, starts)`` and
+        ``decision_of_counts(counts, weights)``, in the order of the weights' rows.
+    weights, article_weights : ndarray
+        Stacked weights for the passages and for the articles (same rows).
+    texts : sequence of str
+        Every article's passages, one article after another.
+    starts : ndarray
+        Where each article's passages begin in ``texts``, then ``len(texts)``.
+    """
+    passages = np.zeros((len(texts), weights.shape[1]))
+    articles = np.zeros((starts.size - 1, article_weights.shape[1]))
+    widths = np.cumsum([0] + [block.n_cols for block in blocks])
+    for first, last in article_groups(texts, starts):
+        p0, p1 = int(starts[first]), int(starts[last])
+        group = list(texts[p0:p1])
+        local = starts[first : last + 1] - p0
+        for block, a, b in zip(blocks, widths[:-1], widths[1:]):
+            counts = block.counts(group)
+            passages[p0:p1] += block.decision_of_counts(counts, weights[a:b])
+            articles[first:last] += block.decision_of_counts(block.merge(counts, local), article_weights[a:b])
+    return passages, articles
 
 
 class Scorer:
@@ -157,7 +267,7 @@ class Scorer:
     """
 
     def __init__(self, state: dict[str, Any], *, card: dict[str, Any] | None = None):
-        if state.get("version") != STATE_VERSION:
+        if state.get("version") not in _READABLE_VERSIONS:
             raise ValueError(f"scoring form version {state.get('version')}, not {STATE_VERSION}")
         self.frames: list[str] = list(state["frames"])
         self.unit: str = state["unit"]
@@ -168,7 +278,15 @@ class Scorer:
         self.logits = np.asarray(state["logits"], dtype=float)  # of the frames without a classifier
         self.weights = np.ascontiguousarray(state["weights"], dtype=np.float64)
         self.intercepts = np.asarray(state["intercepts"], dtype=np.float64)
-        self.blocks = [_Block(block) for block in state["blocks"]]
+        self.blocks: list[_Block | _CueBlock] = [
+            _CueBlock(block) if block["kind"] == "cues" else _Block(block) for block in state["blocks"]
+        ]
+        relevance = state.get("relevance")
+        self.relevance = (
+            None
+            if relevance is None
+            else (np.asarray(relevance["weights"], dtype=np.float64), float(relevance["intercept"]))
+        )
         self.card: dict[str, Any] = card or {}
         self._state = state  # what it pickles as: its tables are rebuilt, not shipped
         widths = np.cumsum([0] + [block.n_cols for block in self.blocks])
@@ -198,6 +316,17 @@ class Scorer:
             return np.zeros((0, len(self.frames)))
         return apply_calibration(self.decision(texts), self.calibration)
 
+    def proba_of_sections(
+        self, texts: Sequence[str], starts: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """Probabilities of each passage and of each article, and each article's relevance.
+
+        See :func:`passage_and_article_decisions`; ``starts`` says where each
+        article's passages begin in ``texts``. Relevance is None for a model
+        trained without off-topic passages.
+        """
+        return finish_sections(self, self.blocks, self.weights, self.intercepts, texts, starts)
+
     def decide(self, proba: np.ndarray) -> np.ndarray:
         """Which frames are present, from probabilities: at or over each threshold."""
         return decide(proba, self.thresholds, self.min_frames)
@@ -205,6 +334,29 @@ class Scorer:
     def predict(self, texts: Sequence[str]) -> np.ndarray:
         """Boolean matrix: frame present (over its threshold) for each text."""
         return self.decide(self.predict_proba(texts))
+
+
+def finish_sections(
+    model: Any,
+    blocks: Sequence[Any],
+    weights: np.ndarray,
+    intercepts: np.ndarray,
+    texts: Sequence[str],
+    starts: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """:meth:`Scorer.proba_of_sections` for a scorer or a model: their blocks, stacked weights and intercepts."""
+    relevance = model.relevance
+    article_weights = weights if relevance is None else np.column_stack([weights, relevance[0]])
+    passages, articles = passage_and_article_decisions(blocks, weights, texts, starts, article_weights=article_weights)
+    linear = model.linear
+    out = []
+    for total in (passages, articles[:, : linear.size]):
+        values = np.empty((total.shape[0], len(model.frames)))
+        values[:] = model.logits[None, :]
+        values[:, linear] = total + intercepts
+        out.append(apply_calibration(values, model.calibration))
+    relevant = None if relevance is None else _sigmoid(articles[:, linear.size] + relevance[1])
+    return out[0], out[1], relevant
 
 
 def _scorer(state: dict[str, Any], card: dict[str, Any]) -> Scorer:

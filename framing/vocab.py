@@ -20,8 +20,8 @@ from . import kernels
 from .text import _STOP, StemAnalyzer, folded_letters, stem, tokens_of
 
 __all__ = [
-    "NgramTable", "StemTable", "WordCodes", "char_wb_counts", "count_pairs", "join_terms", "space_table",
-    "split_terms", "stem_pairs", "tf_table",
+    "CueTable", "NgramTable", "StemTable", "WordCodes", "char_wb_counts", "count_pairs", "cue_counts", "join_terms",
+    "cue_values", "merge_rows", "space_table", "split_terms", "stem_pairs", "tf_table",
 ]
 
 # Joins a vocabulary's terms into one string (a pickle of a vectorizer, a model's scoring form):
@@ -297,23 +297,7 @@ def stem_pairs(docs: list[str], table: StemTable, *, analyzer: StemAnalyzer) -> 
     analyzer's n-grams would; no n-gram string is made.
     """
     low, high = analyzer.ngram_range
-    if kernels.AVAILABLE:
-        # The analyzer's words are the runs of letters of the folded text: find the
-        # batch's distinct words in one compiled pass and look each up once, making
-        # no string per token.
-        _, points, letters, starts = folded_letters(docs)
-        token_word, doc_tokens, word_start, word_length = kernels.distinct_runs(points, ~letters, starts)
-        words = words_at(points, word_start, word_length)
-        word_codes = np.fromiter(map(table.words.__getitem__, words), dtype=np.int64, count=word_start.size)
-        codes = word_codes[token_word]
-        lengths = np.diff(doc_tokens)
-    else:
-        tokens = tokens_of(docs)  # the analyzer's own tokenisation, for the whole batch at once
-        lengths = np.fromiter(map(len, tokens), dtype=np.int64, count=len(tokens))
-        codes = np.fromiter(
-            map(table.words.__getitem__, chain.from_iterable(tokens)), dtype=np.int64, count=int(lengths.sum())
-        )
-    rows = np.repeat(np.arange(len(docs), dtype=np.int64), lengths)
+    rows, codes = _token_codes(docs, table.words)
     if analyzer.stop_words:  # dropped before n-grams are formed, as the analyzer does
         kept = (codes & 1) == 0
         codes, rows = codes[kept], rows[kept]
@@ -333,6 +317,136 @@ def stem_pairs(docs: list[str], table: StemTable, *, analyzer: StemAnalyzer) -> 
         found_rows.append(rows[at[hit]])
         found_cols.append(cols[hit])
     return np.concatenate(found_rows), np.concatenate(found_cols)
+
+
+def _token_codes(docs: list[str], words: WordCodes) -> tuple[np.ndarray, np.ndarray]:
+    """``(row, code)`` of every word of the documents, in order: the analyzer's tokens, coded by ``words``."""
+    if kernels.AVAILABLE:
+        # The analyzer's words are the runs of letters of the folded text: find the
+        # batch's distinct words in one compiled pass and look each up once, making
+        # no string per token.
+        _, points, letters, starts = folded_letters(docs)
+        token_word, doc_tokens, word_start, word_length = kernels.distinct_runs(points, ~letters, starts)
+        found = words_at(points, word_start, word_length)
+        word_codes = np.fromiter(map(words.__getitem__, found), dtype=np.int64, count=word_start.size)
+        codes = word_codes[token_word]
+        lengths = np.diff(doc_tokens)
+    else:
+        tokens = tokens_of(docs)  # the analyzer's own tokenisation, for the whole batch at once
+        lengths = np.fromiter(map(len, tokens), dtype=np.int64, count=len(tokens))
+        codes = np.fromiter(
+            map(words.__getitem__, chain.from_iterable(tokens)), dtype=np.int64, count=int(lengths.sum())
+        )
+    return np.repeat(np.arange(len(docs), dtype=np.int64), lengths), codes
+
+
+class CueTable:
+    """Cue phrases (stem sequences, each for some columns) as tables over stem ids.
+
+    A phrase of n stems is found by its key, the stems' ids as the digits of a
+    number in base ``unknown + 1``; the phrases of each length are sorted by key.
+
+    Examples
+    --------
+    >>> table = CueTable([[("sanction",), ("oil", "export")], [("troop",)]])
+    >>> counts, stems = cue_counts(["Oil exports and sanctions; more sanctions.", "No troops."], table)
+    >>> counts.tolist(), stems.tolist()
+    ([[3.0, 0.0], [0.0, 1.0]], [4.0, 1.0])
+    """
+
+    def __init__(self, phrases: list[list[tuple[str, ...]]]):
+        self.n_cols = len(phrases)
+        stem_ids: dict[str, int] = {}
+        for column in phrases:
+            for phrase in column:
+                for part in phrase:
+                    stem_ids.setdefault(part, len(stem_ids))
+        self.unknown = len(stem_ids)
+        base = self.unknown + 1
+        by_length: dict[int, list[tuple[int, int]]] = {}
+        for col, column in enumerate(phrases):
+            for phrase in set(column):
+                key = 0
+                for part in phrase:
+                    key = key * base + stem_ids[part]
+                by_length.setdefault(len(phrase), []).append((key, col))
+        longest = max(by_length, default=0)
+        if base ** max(longest, 1) >= 1 << 62:
+            raise ValueError("cue phrases too long or too many to key")
+        self.base = base
+        self.keys: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        for n, pairs in sorted(by_length.items()):
+            array = np.array(sorted(pairs), dtype=np.int64).reshape(-1, 2)
+            self.keys[n] = (array[:, 0], array[:, 1])
+        self.words = WordCodes(stem_ids, self.unknown)
+
+
+def cue_counts(docs: list[str], table: CueTable) -> tuple[np.ndarray, np.ndarray]:
+    """Each document's matches of each column's phrases, and its count of stems (function words left out).
+
+    Phrases match as :class:`~framing.text.StemAnalyzer` n-grams do: over a
+    document's stems in order, function words dropped first, within one document.
+    """
+    rows, codes = _token_codes(docs, table.words)
+    kept = (codes & 1) == 0
+    rows, stems = rows[kept], codes[kept] >> 1
+    counts = np.zeros((len(docs), table.n_cols))
+    for n, (keys, cols) in table.keys.items():
+        if stems.size < n:
+            continue
+        window = stems.size - n + 1
+        key = np.zeros(window, dtype=np.int64)
+        same = np.ones(window, dtype=bool)
+        for i in range(n):
+            key = key * table.base + stems[i : i + window]
+            same &= (stems[i : i + window] != table.unknown) & (rows[i : i + window] == rows[:window])
+        at = np.flatnonzero(same)
+        if at.size == 0:
+            continue
+        # A key can stand for several columns: search the first and walk the run of equal keys.
+        first = np.searchsorted(keys, key[at], side="left")
+        last = np.searchsorted(keys, key[at], side="right")
+        for shift in range(int((last - first).max())):
+            hit = first + shift < last
+            np.add.at(counts, (rows[at[hit]], cols[first[hit] + shift]), 1.0)
+    return counts, np.bincount(rows, minlength=len(docs)).astype(np.float64)
+
+
+def cue_values(counts: np.ndarray, stems: np.ndarray, *, scale: str) -> np.ndarray:
+    """Cue features (float32) of texts with these matches and stems.
+
+    ``"sqrt"``: matches over the square root of the stems, as tf-idf's l2 norm
+    scales a text's counts; ``"log"``: ``log(1 + matches)``.
+    """
+    if scale == "log":
+        return np.log1p(counts).astype(np.float32)
+    return (counts / np.sqrt(np.maximum(stems, 1.0))[:, None]).astype(np.float32)
+
+
+def merge_rows(
+    indptr: np.ndarray, indices: np.ndarray, counts: np.ndarray, starts: np.ndarray, *, n_cols: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A count matrix's rows summed in runs (``starts``: where each run begins, then the end), as CSR.
+
+    Articles are the sums of their passages' counts. Indices come out sorted
+    within each row, and the counts keep their dtype.
+
+    Examples
+    --------
+    >>> indptr, indices, counts = np.array([0, 2, 3, 4]), np.array([1, 3, 1, 0]), np.array([1.0, 2.0, 5.0, 1.0])
+    >>> [a.tolist() for a in merge_rows(indptr, indices, counts, np.array([0, 2, 3]), n_cols=4)]
+    [[0, 2, 3], [1, 3, 0], [6.0, 2.0, 1.0]]
+    """
+    passage_rows = np.repeat(np.arange(indptr.size - 1, dtype=np.int64), np.diff(indptr))
+    run_of_row = np.repeat(np.arange(starts.size - 1, dtype=np.int64), np.diff(starts))
+    keys = run_of_row[passage_rows] * n_cols + indices
+    unique, inverse = np.unique(keys, return_inverse=True)
+    summed = np.zeros(unique.size, dtype=counts.dtype)
+    np.add.at(summed, inverse, counts)
+    runs = unique // n_cols
+    out_indptr = np.zeros(starts.size, dtype=np.int64)
+    np.cumsum(np.bincount(runs, minlength=starts.size - 1), out=out_indptr[1:])
+    return out_indptr, (unique % n_cols).astype(indices.dtype), summed
 
 
 def words_at(points: np.ndarray, word_start: np.ndarray, word_length: np.ndarray) -> list[str]:

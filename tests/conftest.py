@@ -129,6 +129,30 @@ def make_passages() -> list[LabelledPassage]:
     return out
 
 
+OFF_TOPIC = [
+    "The football club won the cup final on Saturday in front of a full stadium.",
+    "Heavy rain is expected across the south on Sunday, forecasters said, with cooler nights.",
+    "The orchestra opens its season with a concert of Brahms and Dvorak next week.",
+    "A new bakery on the high street sells bread, cakes and coffee from seven in the morning.",
+    "The tennis player reached the semi-final after a long match in the afternoon heat.",
+    "Scientists found a new species of frog in the rainforest, the university said.",
+    "В субботу прошел концерт симфонического оркестра, зрители аплодировали стоя.",
+    "Синоптики обещают дожди и похолодание на выходных, ночью до пяти градусов.",
+    "Хоккейная команда выиграла матч в овертайме и вышла в финал турнира.",
+    "В городском парке открыли новую детскую площадку и летнее кафе.",
+    "Ученые нашли в лесу новый вид лягушки, сообщил университет.",
+    "Театр показал премьеру спектакля по пьесе Чехова, билеты раскупили за день.",
+]
+
+
+def off_topic_passages() -> list[LabelledPassage]:
+    """Passages on other subjects, marked off-topic (they teach the relevance check)."""
+    return [
+        LabelledPassage(f"off-{i}", text, (), "ru" if i >= 6 else "en", f"off-{i}", "corpus", topic="off")
+        for i, text in enumerate(OFF_TOPIC)
+    ]
+
+
 def article_texts() -> dict[str, str]:
     """Each article's passages joined as paragraphs, in order."""
     texts: dict[str, list[str]] = {}

@@ -68,6 +68,14 @@ def test_train(tmp_path: Path, labels_file: Path, codebook_file: Path) -> None:
     stdout = strip_ansi(result.stdout)
     assert "trained on 24 passages, 3 frames" in stdout
     assert load_model(out).frames == list(FRAMES)
+    # With a codebook, its cue phrases are features unless --no-cues.
+    assert dict((f, tuple(c)) for f, c in card["config"]["cues"])["economy"] == ("sanctions", "oil", "санкции", "нефть")
+    plain = tmp_path / "plain.joblib"
+    result = invoke("train", labels_file, "--codebook", codebook_file, "--no-cues", "--out", plain)
+    assert result.exit_code == 0, result.output
+    assert json.loads(card_path(plain).read_text(encoding="utf-8"))["config"]["cues"] is None
+    result = invoke("train", labels_file, "--cues", "--out", tmp_path / "no-book.joblib")
+    assert result.exit_code == 2 and "give --codebook" in " ".join(strip_ansi(result.output).replace("│", " ").split())
 
 
 def test_train_jobs_give_the_same_model(tmp_path: Path, labels_file: Path) -> None:

@@ -18,12 +18,37 @@ CUES = (("economy", ("sanctions", "oil exports", "санкции", "экспор
 
 
 def test_both_languages_count_in_one_column() -> None:
-    lex = CueLexicon(cues=CUES).fit([])
+    lex = CueLexicon(cues=CUES, scale="log").fit([])
     X = lex.transform(["Sanctions hit oil exports.", "Санкции ударили по экспорту нефти.", "Nothing here."])
     economy = X.toarray()[:, 0]
     assert np.isclose(economy[0], np.log1p(2)) and np.isclose(economy[1], np.log1p(2))  # stems match inflections
     assert economy[2] == 0
     assert list(lex.get_feature_names_out()) == ["cue:economy", "cue:security"]
+
+
+def test_matches_are_scaled_by_the_square_root_of_the_stems() -> None:
+    lex = CueLexicon(cues=CUES).fit([])
+    # Two matches among four stems each ("по" is a function word): 2 / sqrt(4).
+    X = lex.transform(["Sanctions hit oil exports.", "Санкции ударили по экспорту нефти."]).toarray()
+    assert np.allclose(X[:, 0], 1.0)
+    # The same matches in a text four times as long weigh half as much.
+    longer = lex.transform(["Sanctions hit oil exports. " + "Weather was mild in the hills today, locals said."])
+    assert 0 < longer.toarray()[0, 0] < 1.0
+
+
+def test_counts_of_passages_add_up_to_their_article() -> None:
+    lex = CueLexicon(cues=CUES).fit([])
+    passages = ["Sanctions hit oil exports.", "Troops left. Санкции продлили."]
+    counts, stems = lex.counts(passages)
+    whole_counts, whole_stems = lex.counts([" ".join(passages)])
+    assert np.array_equal(counts.sum(axis=0), whole_counts[0]) and stems.sum() == whole_stems[0]
+    assert np.allclose(lex.values(whole_counts, whole_stems), lex.transform([" ".join(passages)]).toarray())
+
+
+def test_old_models_keep_their_log_scale() -> None:
+    lex = CueLexicon(cues=CUES)
+    del lex.__dict__["scale"]  # as unpickled from a model saved before the scale existed
+    assert np.isclose(lex.transform(["Sanctions hit oil exports."]).toarray()[0, 0], np.log1p(2))
 
 
 def test_phrases_match_whole_sequences_of_stems() -> None:

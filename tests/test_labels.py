@@ -10,7 +10,7 @@ import pytest
 
 from framing.codebook import load_codebook
 from framing.errors import LabelError
-from framing.labels import label_counts, label_files, labels_digest, read_labels
+from framing.labels import label_counts, label_files, labels_digest, read_labels, write_labels
 
 from .conftest import FRAMES, make_passages, write_csv, write_jsonl
 
@@ -160,6 +160,8 @@ def test_without_a_codebook_any_frame_is_accepted(tmp_path: Path) -> None:
         ({"text": EN, "frames": {"economy": 1}}, "must be a list"),
         ({"text": EN, "frames": [1]}, "must be a list"),
         ({"text": EN, "frames": [], "language": "kk"}, "language 'kk'"),
+        ({"text": EN, "frames": [], "topic": "maybe"}, "'topic' must be 'on' or 'off'"),
+        ({"text": EN, "frames": ["economy"], "topic": "off"}, "topic' off carries no frame"),
     ],
 )
 def test_invalid_records(tmp_path: Path, record: dict, message: str) -> None:
@@ -260,3 +262,25 @@ def test_label_counts(passages: list) -> None:
         "security": {"en": 4, "ru": 4},
         "identity": {"en": 3, "ru": 3},
     }
+
+
+def test_topic_is_read_kept_and_written(tmp_path: Path) -> None:
+    path = write_jsonl(
+        tmp_path / "l.jsonl",
+        [
+            {"text": EN, "frames": [], "topic": "off"},
+            {"text": RU, "frames": [], "topic": "on"},
+            {"text": EN + " x", "frames": []},
+        ],
+    )
+    read = read_labels([path])
+    assert [p.topic for p in read] == ["off", "on", None]
+    again = read_labels([write_labels(read, tmp_path / "copy.jsonl")])
+    assert [p.topic for p in again] == ["off", "on", None]
+
+
+def test_a_topic_enters_the_digest_only_when_given(passages: list) -> None:
+    replace = dataclasses.replace
+    assert labels_digest([replace(p, topic=None) for p in passages]) == labels_digest(passages)
+    marked = [replace(p, topic="on") if i == 0 else p for i, p in enumerate(passages)]
+    assert labels_digest(marked) != labels_digest(passages)

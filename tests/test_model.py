@@ -15,6 +15,7 @@ from framing.errors import ModelError, OutputError, TrainingError
 from framing.labels import LabelledPassage, labels_digest
 from framing.model import (
     MIN_POSITIVES,
+    MIN_TOPIC,
     FrameModel,
     ModelConfig,
     _best_threshold,
@@ -28,8 +29,9 @@ from framing.model import (
     train,
     tune_thresholds,
 )
+from framing.scorer import RELEVANT
 
-from .conftest import FRAMES, article_passages, make_passages
+from .conftest import FRAMES, OFF_TOPIC, article_passages, make_passages, off_topic_passages
 
 _LOW, _HIGH, _STEP = ModelConfig().threshold_grid
 GRID = np.arange(_LOW, _HIGH + _STEP / 2, _STEP)
@@ -485,3 +487,54 @@ def test_a_model_saved_with_plain_scikit_learn_blocks_loads_with_the_fast_ones(t
     kinds = {name: type(block) for name, block in loaded.vectorizer.transformer_list}
     assert kinds == {"words": WordNgramVectorizer, "chars": CharNgramVectorizer}
     np.testing.assert_array_equal(loaded.predict_proba(texts), expected)
+
+
+def test_off_topic_passages_train_the_relevance_check_not_the_frames(passages: list[LabelledPassage]) -> None:
+    model = train([*passages, *off_topic_passages()], frames=list(FRAMES), random_state=0)
+    assert model.relevance is not None
+    framed = sum(bool(p.frames) for p in passages)
+    assert model.card["relevance"] == {"on": framed, "off": len(OFF_TOPIC), "threshold": RELEVANT}
+    # The frames learn from the passages about the story alone.
+    assert model.card["labels_sha256"] == labels_digest(passages)
+    assert model.card["label_counts"]["passages"] == len(passages)
+    _, _sections, relevance = model.proba_of_sections([*OFF_TOPIC[:2], passages[0].text], np.array([0, 2, 3]))
+    assert relevance is not None and relevance[0] < RELEVANT <= relevance[1]
+
+
+def test_too_few_off_topic_passages_train_no_relevance_check(passages: list[LabelledPassage]) -> None:
+    model = train([*passages, *off_topic_passages()[: MIN_TOPIC - 1]], frames=list(FRAMES), random_state=0)
+    assert model.relevance is None and "relevance" not in model.card
+    _, _, relevance = model.proba_of_sections([passages[0].text], np.array([0, 1]))
+    assert relevance is None
+
+
+def test_every_passage_off_topic_is_a_training_error() -> None:
+    with pytest.raises(TrainingError, match="off-topic"):
+        train(off_topic_passages(), random_state=0)
+
+
+def test_a_section_is_scored_as_the_sum_of_its_passages_counts(passages: list[LabelledPassage]) -> None:
+    from scipy import sparse
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    from framing.cues import CueLexicon
+    from framing.scorer import apply_calibration
+
+    cues = (("economy", ("sanctions", "oil", "нефть")), ("security", ("troops",)), ("identity", ("language",)))
+    model = train(passages, frames=list(FRAMES), config=ModelConfig(cues=cues), random_state=0)
+    texts = [p.text for p in passages[:5]]
+    _, got, _ = model.proba_of_sections(texts, np.array([0, 2, 5]))
+    # By hand, with scikit-learn's own counting: sum the counts, weight, normalise, multiply.
+    blocks = []
+    for _, block in model.vectorizer.transformer_list:
+        if isinstance(block, CueLexicon):
+            counts, stems = block.counts(texts)
+            summed = np.add.reduceat(counts, [0, 2]), np.add.reduceat(stems, [0, 2])
+            blocks.append(sparse.csr_matrix(block.values(*summed)))
+        else:
+            counts = CountVectorizer.transform(block, texts).toarray()
+            summed = sparse.csr_matrix(np.add.reduceat(counts, [0, 2], axis=0).astype(np.float32))
+            blocks.append(block._tfidf.transform(summed))
+    X = sparse.hstack(blocks).tocsr()
+    decision = np.column_stack([clf.decision_function(X) for clf in model.classifiers])
+    assert np.allclose(got, apply_calibration(decision, model.calibration), atol=1e-6)

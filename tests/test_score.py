@@ -14,10 +14,10 @@ from hypothesis import strategies as st
 from framing.corpus import Article, read_articles
 from framing.errors import InputError, OutputError
 from framing.model import FrameModel
-from framing.passages import split_passages
+from framing.passages import SECTION_WORDS, split_passages
 from framing.score import score, score_articles
 
-from .conftest import FRAMES, article_frames, article_texts, read_csv, read_jsonl, write_jsonl
+from .conftest import FRAMES, article_texts, make_passages, read_csv, read_jsonl, write_jsonl
 
 CLUTTER = ("• USD90.99", "Subscribe to our weekly digest", "Back to Top", "Headline of")
 
@@ -42,8 +42,11 @@ def test_score_jsonl_one_record_per_article(tmp_path: Path, articles_dir: Path, 
         passages = split_passages(articles[r["id"]].text)
         assert r["passages"] == len(passages) == 3
         proba = model.predict_proba(passages)
-        assert [r["scores"][f] for f in FRAMES] == pytest.approx(proba.max(axis=0), abs=1e-4)
-        expected = [f for f, keep in zip(FRAMES, model.decide(proba.max(axis=0)[None, :])[0], strict=True) if keep]
+        # Under SECTION_WORDS words: one section, scored as one text made of its passages.
+        _, whole, relevance = model.proba_of_sections(passages, np.array([0, len(passages)]))
+        assert relevance is None and "relevance" not in r  # trained without off-topic passages
+        assert [r["scores"][f] for f in FRAMES] == pytest.approx(whole[0], abs=1e-4)
+        expected = [f for f, keep in zip(FRAMES, model.decide(whole)[0], strict=True) if keep]
         assert r["frames"] == expected
         # Evidence: for each frame present, the passage that scores highest, taken from the article.
         assert list(r["evidence"]) == r["frames"]
@@ -51,18 +54,37 @@ def test_score_jsonl_one_record_per_article(tmp_path: Path, articles_dir: Path, 
             j = FRAMES.index(frame)
             assert ev["text"] == passages[ev["passage"]]
             assert ev["text"] in articles[r["id"]].text
-            assert ev["score"] == pytest.approx(r["scores"][frame])
             assert ev["passage"] == int(proba[:, j].argmax())
+            assert ev["score"] == pytest.approx(proba[ev["passage"], j], abs=1e-4)  # the passage's own score
 
 
 def test_scores_find_the_labelled_frames(tmp_path: Path, articles_dir: Path, model: FrameModel) -> None:
-    # The model was trained on these very passages: each article's own frames come out on top.
-    out = tmp_path / "scores.jsonl"
-    score([articles_dir], model=model, out=out)
-    for r in read_jsonl(out):
-        wanted = article_frames()[r["id"]]
+    # The model was trained on these very passages: each passage's own frames come out on top.
+    out, passages_out = tmp_path / "scores.jsonl", tmp_path / "passages.jsonl"
+    score([articles_dir], model=model, out=out, passages_out=passages_out)
+    labelled = {p.text: p.frames for p in make_passages()}
+    rows = [r for r in read_jsonl(passages_out) if labelled.get(r["text"])]
+    assert len(rows) >= 12
+    for r in rows:
+        wanted = labelled[r["text"]]
         others = [f for f in FRAMES if f not in wanted]
         assert min(r["scores"][f] for f in wanted) > max((r["scores"][f] for f in others), default=0)
+
+
+def test_a_long_article_takes_its_best_sections_scores(model: FrameModel) -> None:
+    # Three sections of at least SECTION_WORDS words: a frame carried by one of them is not
+    # drowned by the others, and the article's score for it is that section's.
+    economy = "Sanctions on oil and grain exports cut trade, and companies moved their money abroad. " * 25
+    weather = "It rained in the capital on Sunday and families stayed at home with their children. " * 25
+    passages = [weather, economy, weather]
+    assert all(len(p.split()) >= SECTION_WORDS for p in passages)
+    record, _ = next(score_articles([Article("long", "\n\n".join(passages))], model))
+    _, sections, _ = model.proba_of_sections(passages, np.arange(4))
+    assert [record["scores"][f] for f in FRAMES] == pytest.approx(sections.max(axis=0), abs=1e-4)
+    economy_col = FRAMES.index("economy")
+    assert record["scores"]["economy"] == pytest.approx(sections[1, economy_col], abs=1e-4)
+    _, whole, _ = model.proba_of_sections(passages, np.array([0, 3]))
+    assert whole[0, economy_col] < sections[1, economy_col]  # one text would have diluted it
 
 
 def test_score_csv(tmp_path: Path, articles_dir: Path, model: FrameModel) -> None:

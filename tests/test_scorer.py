@@ -14,13 +14,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from framing.corpus import Article
 from framing.errors import ModelError
 from framing.model import FrameModel, ModelConfig, load_model, save_model, scoring_state, train
 from framing.modelfile import card_path, sha256_of
-from framing.score import score
-from framing.scorer import Scorer, load_scorer
+from framing.score import score, score_articles
+from framing.scorer import RELEVANT, Scorer, load_scorer
 
-from .conftest import FRAMES, article_texts, make_passages, read_jsonl
+from .conftest import FRAMES, OFF_TOPIC, article_texts, make_passages, off_topic_passages, read_jsonl
 from .test_features import EDGE, TEXTS
 
 RUSSIAN = [
@@ -154,3 +155,45 @@ def test_the_score_command_does_not_import_scikit_learn(model_file: Path, tmp_pa
     done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=300)
     assert done.stdout.split("\n")[-2] == "0 []", done.stdout + done.stderr
     assert len(read_jsonl(out)) == 6
+
+
+CUES = (("economy", ("sanctions", "oil exports", "нефть")), ("security", ("troops",)), ("identity", ("language",)))
+
+
+@pytest.fixture(scope="module")
+def cue_model() -> FrameModel:
+    """A model with cue features and a relevance check."""
+    return train([*make_passages(), *off_topic_passages()], frames=list(FRAMES), config=ModelConfig(cues=CUES),
+                 random_state=0)
+
+
+def test_sections_score_as_the_model_scores_them_bit_for_bit(cue_model: FrameModel, tmp_path: Path) -> None:
+    scorer = scorer_of(cue_model, tmp_path)
+    texts = [*article_texts().values(), *OFF_TOPIC, *RUSSIAN]
+    starts = np.array([0, 3, 4, 9, len(texts)])
+    got, want = scorer.proba_of_sections(texts, starts), cue_model.proba_of_sections(texts, starts)
+    for a, b in zip(got, want, strict=True):
+        assert a is not None and np.array_equal(a, b)
+    # Passages score as they always did.
+    assert np.array_equal(got[0], scorer.predict_proba(texts))
+
+
+def test_an_article_off_the_story_gets_no_frames(cue_model: FrameModel, tmp_path: Path) -> None:
+    scorer = scorer_of(cue_model, tmp_path)
+    off = Article("off", "\n\n".join(OFF_TOPIC[:3]))
+    on = Article("on", next(iter(article_texts().values())))
+    records = [r for r, _ in score_articles([off, on], scorer)]
+    assert records[0]["relevance"] < RELEVANT and records[0]["frames"] == [] and records[0]["evidence"] == {}
+    assert records[1]["relevance"] >= RELEVANT and records[1]["frames"]
+    _, rows = next(score_articles([off], scorer))
+    assert all(row["frames"] == [] for row in rows)  # nor do its passages
+
+
+def test_a_first_version_scoring_form_still_reads(model: FrameModel) -> None:
+    state = scoring_state(model)
+    assert state is not None
+    state = {k: v for k, v in state.items() if k != "relevance"} | {"version": 1}
+    scorer = Scorer(state)
+    texts = list(article_texts().values())
+    assert np.array_equal(scorer.predict_proba(texts), model.predict_proba(texts))
+    assert scorer.relevance is None
