@@ -150,7 +150,7 @@ def _section(full_name: str, command: Any) -> list[str]:
             lines.append(f"- [`{title}`](#{slug(title)}): {_oneline(first)}")
         lines.append("")
     arguments = [p for p in command.params if p.param_type_name == "argument" and not getattr(p, "hidden", False)]
-    options = [p for p in command.params if p.param_type_name == "option" and not p.hidden]
+    options = [p for p in command.params if p.param_type_name == "option" and not getattr(p, "hidden", False)]
     if arguments:
         lines += ["Arguments:", "", *map(_argument, arguments), ""]
     lines += ["Options:", "", *(_option(p, ctx) for p in options), "- `--help` (flag): Show the help and exit.", ""]
@@ -168,7 +168,7 @@ def render(app: Any = None) -> str:
     lines = [HEADER, f"`{PROGRAM}`: {_oneline(_help(root))}", ""]
     lines += ["```text", f"{PROGRAM} [OPTIONS] COMMAND [ARGS]...", "```", "", "Options:", ""]
     ctx = _context(root, PROGRAM)
-    lines += [_option(p, ctx) for p in root.params if p.param_type_name == "option" and not p.hidden]
+    lines += [_option(p, ctx) for p in root.params if p.param_type_name == "option" and not getattr(p, "hidden", False)]
     lines += ["- `--help` (flag): Show the help and exit.", "", "Commands:", ""]
     for name, command in found:
         indent = "  " * name.count(" ")

@@ -68,7 +68,7 @@ def _generator() -> ModuleType:
 
 def _options(command: click.Command) -> list[Any]:
     return [
-        p for p in command.params if getattr(p, "param_type_name", "") == "option" and not p.hidden  # any click's
+        p for p in command.params if getattr(p, "param_type_name", "") == "option" and not getattr(p, "hidden", False)
     ]
 
 
@@ -87,7 +87,7 @@ def test_command_has_help(name: str) -> None:
     result = CliRunner().invoke(app, [*name.split(), "--help"], env={"COLUMNS": "200", "TERMINAL_WIDTH": "200"})
     assert result.exit_code == 0, result.output
     shown = " ".join(strip_ansi(result.output).split())
-    assert " ".join(command.help.strip().splitlines()[0].split()) in shown
+    assert " ".join((command.help or "").strip().splitlines()[0].split()) in shown
     for param in _options(command):
         assert (param.help or "").strip(), f"framing {name} {param.opts[0]} has no help"
         assert any(o in shown for o in _long(param)), f"framing {name} --help does not show {param.opts}"
@@ -117,9 +117,10 @@ def test_command_is_in_the_cli_reference(name: str) -> None:
     assert name in sections, f"docs/cli.md has no section for `framing {name}`: run `make docs`"
     section = sections[name]
     command = COMMANDS[name]
-    assert " ".join(command.help.strip().split("\n\n")[0].split()) in " ".join(section.split())
+    assert " ".join((command.help or "").strip().split("\n\n")[0].split()) in " ".join(section.split())
     for param in _options(command):
-        assert any(f"`{o}`" in section for o in _long(param)), f"docs/cli.md does not document framing {name} {param.opts}"
+        documented = any(f"`{o}`" in section for o in _long(param))
+        assert documented, f"docs/cli.md does not document framing {name} {param.opts}"
     for param in command.params:
         if getattr(param, "param_type_name", "") == "argument":
             assert f"`{param.name.upper()}" in section, f"docs/cli.md does not document framing {name} {param.name}"
