@@ -8,7 +8,7 @@ REALDEV ?= ../shared/realdev
 OUT    ?= out
 SPEED_ARGS ?=
 
-.PHONY: demo test lint bench bench-semeval bench-seeds bench-real bench-speed install clean
+.PHONY: demo test lint docs bench bench-semeval bench-seeds bench-real bench-speed install clean
 
 $(BIN)/framing: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,11 @@ demo: install
 
 test: install
 	$(BIN)/python -m pytest
+
+# docs/cli.md, the command-line reference, is generated from the typer app; tests/test_docs.py
+# fails when it is out of date.
+docs: install
+	$(BIN)/python scripts/gen_cli_docs.py
 
 lint: install
 	$(BIN)/ruff check framing tests scripts
