@@ -32,7 +32,7 @@ else:
 
 __all__ = [
     "AVAILABLE", "agreements", "char_wb_counts", "distinct_runs", "ensure_compiled", "ensure_compiled_for_scoring_run",
-    "minhash", "shingle_minhash", "tfidf_decision",
+    "merge_runs", "minhash", "shingle_minhash", "tfidf_decision",
 ]
 
 # Fibonacci hashing constant (2**64 / phi), as in framing.vocab.NgramTable.
@@ -422,6 +422,33 @@ def _agreements(rows: np.ndarray, at: np.ndarray, sig: np.ndarray) -> np.ndarray
     return out
 
 
+def _merge_runs(
+    indptr: np.ndarray, indices: np.ndarray, counts: np.ndarray, starts: np.ndarray, n_cols: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """CSR rows summed in runs (``starts``); see :func:`framing.vocab.merge_rows`.
+
+    One pass: a run's columns come in the order they first appear in it.
+    """
+    n_runs = starts.size - 1
+    seen = np.full(n_cols, -1, dtype=np.int64)
+    slot = np.empty(n_cols, dtype=np.int64)
+    out_indptr = np.zeros(n_runs + 1, dtype=np.int64)
+    out_indices = np.empty(indptr[starts[n_runs]] - indptr[starts[0]], dtype=np.int32)
+    out_counts = np.zeros(out_indices.size, dtype=np.float32)
+    at = 0
+    for r in range(n_runs):
+        for k in range(indptr[starts[r]], indptr[starts[r + 1]]):
+            col = indices[k]
+            if seen[col] != r:
+                seen[col] = r
+                slot[col] = at
+                out_indices[at] = col
+                at += 1
+            out_counts[slot[col]] += counts[k]
+        out_indptr[r + 1] = at
+    return out_indptr, out_indices[:at].copy(), out_counts[:at].copy()
+
+
 def _tfidf_decision(
     indptr: np.ndarray,
     indices: np.ndarray,
@@ -523,9 +550,10 @@ if AVAILABLE:
     _compiled: Any = njit(cache=True, nogil=True)(_char_wb_counts)
     _tfidf_decision_compiled: Any = njit(cache=True, nogil=True)(_tfidf_decision)
     _agreements_compiled: Any = njit(cache=True, nogil=True)(_agreements)
+    _merge_runs_compiled: Any = njit(cache=True, nogil=True)(_merge_runs)
 else:  # pragma: no cover
     _compiled = _minhash_compiled = _shingle_minhash_compiled = _tfidf_decision_compiled = None
-    _agreements_compiled = None
+    _agreements_compiled = _merge_runs_compiled = None
 
 
 def char_wb_counts(
@@ -630,6 +658,22 @@ def tfidf_decision(
     )
 
 
+def merge_runs(
+    indptr: np.ndarray, indices: np.ndarray, counts: np.ndarray, starts: np.ndarray, *, n_cols: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Compiled :func:`_merge_runs` (float32 counts); raises RuntimeError where numba is missing."""
+    if _merge_runs_compiled is None:  # pragma: no cover
+        raise RuntimeError("numba is not installed")
+    ensure_compiled()
+    return _merge_runs_compiled(
+        _plain(indptr, np.int64),
+        _plain(indices, np.int32),
+        _plain(counts, np.float32),
+        _plain(starts, np.int64),
+        n_cols,
+    )
+
+
 def agreements(rows: np.ndarray, at: np.ndarray, sig: np.ndarray) -> np.ndarray:
     """Compiled :func:`_agreements` (uint32 signatures); raises RuntimeError where numba is missing."""
     if _agreements_compiled is None:  # pragma: no cover
@@ -704,6 +748,7 @@ def ensure_compiled() -> None:
             starts[:2] // 3, np.zeros(1, dtype=np.int32), one, np.ones(2, dtype=np.float32), one, np.ones((1, 1))
         )
         _agreements_compiled(np.zeros((2, 3), dtype=np.uint32), starts // 3, np.zeros(3, dtype=np.uint32))
+        _merge_runs_compiled(starts[:2] // 3, np.zeros(1, dtype=np.int32), one, starts[:2] // 3, 1)
         _READY.append(True)
     finally:
         for signum, handler in previous.items():

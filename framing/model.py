@@ -418,6 +418,7 @@ class FrameModel:
         calibration = getattr(self, "calibration", None)
         relevance = getattr(self, "relevance", None)
         view = _ScoringView(
+            stacked=(weights, intercepts),
             frames=self.frames,
             linear=np.asarray(linear, dtype=np.int64),
             logits=np.array([0.0 if j in linear else constant_logit(c) for j, c in enumerate(self.classifiers)]),
@@ -470,11 +471,16 @@ class FrameModel:
 class _ScoringView:
     """What :func:`framing.scorer.finish_sections` reads of a model, as a scorer has it."""
 
+    stacked: tuple[np.ndarray, np.ndarray]
     frames: list[str]
     linear: np.ndarray
     logits: np.ndarray
     calibration: np.ndarray
     relevance: tuple[np.ndarray, float] | None
+
+    def section_weights(self) -> np.ndarray:
+        assert self.relevance is not None
+        return np.column_stack([self.stacked[0], self.relevance[0]])
 
 
 def _width(block: Any) -> int:

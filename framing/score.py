@@ -126,7 +126,7 @@ def _score_chunk(
         sections: list[int] = []
         for ps, start in zip(split, starts[:-1].tolist()):
             first_sections.append(len(sections))
-            sections.extend(start + s for s in section_starts([len(p.split()) for p in ps]))
+            sections.extend(start + s for s in section_starts([p.count(" ") + 1 for p in ps]))
         sections.append(len(flat))
         passage_proba, section_proba, section_relevance = model.proba_of_sections(flat, np.array(sections))
         article_proba = np.maximum.reduceat(section_proba, first_sections, axis=0)

@@ -327,6 +327,14 @@ class Scorer:
         """
         return finish_sections(self, self.blocks, self.weights, self.intercepts, texts, starts)
 
+    def section_weights(self) -> np.ndarray:
+        """The stacked weights with the relevance check's beside them (made once)."""
+        stacked = self.__dict__.get("_section_weights")
+        if stacked is None:
+            assert self.relevance is not None
+            stacked = self.__dict__["_section_weights"] = np.column_stack([self.weights, self.relevance[0]])
+        return stacked
+
     def decide(self, proba: np.ndarray) -> np.ndarray:
         """Which frames are present, from probabilities: at or over each threshold."""
         return decide(proba, self.thresholds, self.min_frames)
@@ -346,7 +354,7 @@ def finish_sections(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     """:meth:`Scorer.proba_of_sections` for a scorer or a model: their blocks, stacked weights and intercepts."""
     relevance = model.relevance
-    article_weights = weights if relevance is None else np.column_stack([weights, relevance[0]])
+    article_weights = weights if relevance is None else model.section_weights()
     passages, articles = passage_and_article_decisions(blocks, weights, texts, starts, article_weights=article_weights)
     linear = model.linear
     out = []

@@ -319,16 +319,30 @@ def stem_pairs(docs: list[str], table: StemTable, *, analyzer: StemAnalyzer) -> 
     return np.concatenate(found_rows), np.concatenate(found_cols)
 
 
+# The last batch's distinct words: the word and cue blocks tokenise the same batch (the same
+# list object) one after the other, so the second finds its words here.
+_LAST_WORDS: list[Any] = [None, None]
+
+
+def _distinct_words(docs: list[str]) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """The batch's distinct words, each token's word and where each document's tokens begin."""
+    if _LAST_WORDS[0] is docs:
+        return _LAST_WORDS[1]
+    _, points, letters, starts = folded_letters(docs)
+    token_word, doc_tokens, word_start, word_length = kernels.distinct_runs(points, ~letters, starts)
+    found = (words_at(points, word_start, word_length), token_word, doc_tokens)
+    _LAST_WORDS[:] = [docs, found]
+    return found
+
+
 def _token_codes(docs: list[str], words: WordCodes) -> tuple[np.ndarray, np.ndarray]:
     """``(row, code)`` of every word of the documents, in order: the analyzer's tokens, coded by ``words``."""
     if kernels.AVAILABLE:
         # The analyzer's words are the runs of letters of the folded text: find the
         # batch's distinct words in one compiled pass and look each up once, making
         # no string per token.
-        _, points, letters, starts = folded_letters(docs)
-        token_word, doc_tokens, word_start, word_length = kernels.distinct_runs(points, ~letters, starts)
-        found = words_at(points, word_start, word_length)
-        word_codes = np.fromiter(map(words.__getitem__, found), dtype=np.int64, count=word_start.size)
+        found, token_word, doc_tokens = _distinct_words(docs)
+        word_codes = np.fromiter(map(words.__getitem__, found), dtype=np.int64, count=len(found))
         codes = word_codes[token_word]
         lengths = np.diff(doc_tokens)
     else:
@@ -428,8 +442,9 @@ def merge_rows(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """A count matrix's rows summed in runs (``starts``: where each run begins, then the end), as CSR.
 
-    Articles are the sums of their passages' counts. Indices come out sorted
-    within each row, and the counts keep their dtype.
+    A section is the sum of its passages' counts. Each column appears once in a
+    row; with the compiled kernels (float32 counts) in the order it first appears
+    in the run, else sorted. The counts keep their dtype.
 
     Examples
     --------
@@ -437,6 +452,9 @@ def merge_rows(
     >>> [a.tolist() for a in merge_rows(indptr, indices, counts, np.array([0, 2, 3]), n_cols=4)]
     [[0, 2, 3], [1, 3, 0], [6.0, 2.0, 1.0]]
     """
+    if kernels.AVAILABLE and counts.dtype == np.float32:
+        out_indptr, out_indices, summed = kernels.merge_runs(indptr, indices, counts, starts, n_cols=n_cols)
+        return out_indptr, out_indices.astype(indices.dtype, copy=False), summed
     passage_rows = np.repeat(np.arange(indptr.size - 1, dtype=np.int64), np.diff(indptr))
     run_of_row = np.repeat(np.arange(starts.size - 1, dtype=np.int64), np.diff(starts))
     keys = run_of_row[passage_rows] * n_cols + indices
