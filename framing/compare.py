@@ -39,7 +39,16 @@ import numpy as np
 from .atomic import atomic_write, check_writable
 from .corpus import _open_lines
 from .errors import InputError, OutputError
-from .text import _STOP, detect_language, tokenize
+from .statistics import (
+    cluster_share_interval,
+    max_z_threshold,
+    newcombe_interval,
+    studentized_permutation_test,
+    unconditional_test,
+    wilson_interval,
+)
+from .stopwords import STOP_WORDS
+from .text import detect_language, tokenize
 
 __all__ = [
     "MIN_ARTICLES",
@@ -504,6 +513,7 @@ class GroupStat:
     mean_score: float
     mean_low: float
     mean_high: float
+    too_few: bool = False
 
 
 @dataclass
@@ -534,6 +544,20 @@ class Contrast:
         """A difference is called only with enough articles and q under the level."""
         return self.verdict in ("higher", "lower")
 
+    @property
+    def excludes_zero(self) -> bool:
+        """The 95% interval of this one difference leaves out 0."""
+        return self.low > 0 or self.high < 0
+
+    @property
+    def disagrees(self) -> bool:
+        """The star (a test corrected for every contrast) and the interval (this difference alone) differ.
+
+        Both are shown, each with what it means: the interval can leave out 0 while
+        the corrected test calls nothing, and near the edge the reverse happens.
+        """
+        return self.verdict != "too few" and self.significant != self.excludes_zero
+
 
 @dataclass
 class TermList:
@@ -543,7 +567,12 @@ class TermList:
     frame in the same language) or ``"own"`` (against the group's own passages in
     that language that do not carry the frame: its strongest evidence terms,
     used when the groups share no language). ``terms`` are dicts with ``word``,
-    ``z``, ``delta``, ``count`` (in this group) and ``other_count``.
+    ``z``, ``delta``, ``count`` (in this group), ``other_count`` and ``marked``:
+    ``|z|`` reaches ``threshold``, the 95% point of the largest |z| over
+    permutations of whole articles between the sides
+    (:func:`framing.statistics.max_z_threshold`), so that a list of two
+    exchangeable sides shows a marked word at most 5% of the time. ``"own"`` lists
+    have no calibrated mark (``threshold`` is infinite).
     """
 
     frame: str
@@ -554,6 +583,7 @@ class TermList:
     passages: int
     other_passages: int
     terms: list[dict[str, Any]] = field(default_factory=list)
+    threshold: float = float("inf")
 
 
 @dataclass
@@ -634,6 +664,10 @@ class Comparison:
         out = asdict(self)
         for c, d in zip(self.contrasts, out["contrasts"], strict=True):
             d["significant"] = c.significant
+            d["excludes_zero"] = c.excludes_zero
+            d["disagrees"] = c.disagrees
+        for t in out["terms"]:
+            t["threshold"] = None if not math.isfinite(t["threshold"]) else t["threshold"]
         out["too_few"] = self.too_few
         return out
 
@@ -654,6 +688,7 @@ class Comparison:
                     "share": round(s.share, 6),
                     "share_low": round(s.share_low, 6),
                     "share_high": round(s.share_high, 6),
+                    "too_few": s.too_few,
                     "mean_score": round(s.mean_score, 6),
                     "mean_low": round(s.mean_low, 6),
                     "mean_high": round(s.mean_high, 6),
@@ -664,6 +699,7 @@ class Comparison:
                     "p": round(c.p, 6),
                     "q": round(c.q, 6),
                     "verdict": c.verdict,
+                    "excludes_zero": c.excludes_zero,
                 }
             )
         return out
@@ -747,11 +783,23 @@ def _arrays(clusters: Sequence[_Cluster], n_frames: int) -> tuple[np.ndarray, np
     return K, S, N
 
 
+def _share_interval(K: np.ndarray, N: np.ndarray, clustered: bool) -> tuple[np.ndarray, np.ndarray]:
+    """95% interval of each frame's share: Wilson for articles, Wilson on the effective size for passages."""
+    if K.shape[0] == 0:
+        return np.zeros(K.shape[1]), np.ones(K.shape[1])
+    if clustered:
+        _, low, high, _ = cluster_share_interval(counts=K, sizes=N)
+        return low, high
+    total = np.full(K.shape[1], N.sum())
+    return wilson_interval(successes=K.sum(axis=0), n=total)
+
+
 def _group_stats(
-    frames: list[str], group: str, K: np.ndarray, S: np.ndarray, N: np.ndarray, boot: tuple[np.ndarray, ...]
+    frames: list[str], group: str, K: np.ndarray, S: np.ndarray, N: np.ndarray, boot: tuple[np.ndarray, ...],
+    *, clustered: bool = False, min_articles: int = MIN_ARTICLES,
 ) -> list[GroupStat]:
-    bk, bs, bn = boot
-    share_low, share_high = _interval(bk / bn[:, None])
+    _, bs, bn = boot
+    share_low, share_high = _share_interval(K, N, clustered)
     mean_low, mean_high = _interval(bs / bn[:, None])
     total = N.sum()
     return [
@@ -767,6 +815,7 @@ def _group_stats(
             mean_score=float(S[:, j].sum() / total),
             mean_low=float(mean_low[j]),
             mean_high=float(mean_high[j]),
+            too_few=K.shape[0] < min_articles,
         )
         for j, f in enumerate(frames)
     ]
@@ -790,27 +839,43 @@ def _contrasts(
     labels = np.concatenate([[g] * arrays[g][0].shape[0] for g in groups])
     # With two groups, "b against a" mirrors "a against b": computed once.
     targets = groups[:1] if len(groups) == 2 else groups
+    # Every contrast's p-value first: the q-values correct across all of them (every frame
+    # and, with three groups or more, every group against the rest), not one row at a time.
+    parts = []
     for g in targets:
         others = [h for h in groups if h != g]
         K, S, N = arrays[g]
-        oK = np.sum([arrays[h][0].sum(axis=0) for h in others], axis=0)
+        oK_all = np.vstack([arrays[h][0] for h in others])
+        oN_all = np.concatenate([arrays[h][2] for h in others])
         oS = np.sum([arrays[h][1].sum(axis=0) for h in others], axis=0)
-        oN = float(np.sum([arrays[h][2].sum() for h in others]))
-        diff = K.sum(axis=0) / N.sum() - oK / oN
+        oN = float(oN_all.sum())
+        diff = K.sum(axis=0) / N.sum() - oK_all.sum(axis=0) / oN
         mean_diff = S.sum(axis=0) / N.sum() - oS / oN
-        # The rest is resampled within each of its groups: each group's own bootstrap, summed.
-        bk, bs, bn = boots[g]
-        rk = np.sum([boots[h][0] for h in others], axis=0)
+        # Newcombe's hybrid score interval from the two sides' own intervals (Wilson, or
+        # Wilson on the effective size when passages cluster in articles).
+        share_a, share_b = K.sum(axis=0) / N.sum(), oK_all.sum(axis=0) / oN
+        la, ha = _share_interval(K, N, not exact)
+        lb, hb = _share_interval(oK_all, oN_all, not exact)
+        low, high = newcombe_interval(share_a=share_a, low_a=la, high_a=ha, share_b=share_b, low_b=lb, high_b=hb)
+        # Mean scores keep the bootstrap: the rest is resampled within each of its groups, summed.
+        _, bs, bn = boots[g]
         rs = np.sum([boots[h][1] for h in others], axis=0)
         rn = np.sum([boots[h][2] for h in others], axis=0)
-        low, high = _interval(bk / bn[:, None] - rk / rn[:, None])
         mlow, mhigh = _interval(bs / bn[:, None] - rs / rn[:, None])
         if exact:
-            p = _exact_permutation_p(K_all, labels == g)
+            p = unconditional_test(
+                x_a=K.sum(axis=0).round().astype(int), n_a=int(N.sum()),
+                x_b=oK_all.sum(axis=0).round().astype(int), n_b=int(oN),
+            )
         else:
-            p = _permutation_p(K_all, N_all, labels == g, n_perm, rng)
-        q = benjamini_hochberg(p)
-        enough = K.shape[0] >= min_articles and sum(arrays[h][0].shape[0] for h in others) >= min_articles
+            p = studentized_permutation_test(
+                counts=K_all, sizes=N_all, member=labels == g, n_perm=n_perm, random_state=rng
+            )
+        parts.append((g, others, diff, mean_diff, low, high, mlow, mhigh, p))
+    q_all = benjamini_hochberg(np.concatenate([part[-1] for part in parts]))
+    for i, (g, others, diff, mean_diff, low, high, mlow, mhigh, p) in enumerate(parts):
+        q = q_all[i * len(frames) : (i + 1) * len(frames)]
+        enough = arrays[g][0].shape[0] >= min_articles and sum(arrays[h][0].shape[0] for h in others) >= min_articles
         other = others[0] if len(others) == 1 else "rest"
         for j, f in enumerate(frames):
             if not enough:
@@ -903,11 +968,12 @@ def _texts(
 
 def _words(text: str) -> list[str]:
     # Single letters are mostly split-off possessives ("russia's" -> "russia", "s").
-    return [w for w in tokenize(text) if w not in _STOP and len(w) > 1]
+    return [w for w in tokenize(text) if w not in STOP_WORDS and len(w) > 1]
 
 
 def _top_terms(
-    odds: dict[str, tuple[float, float]], mine: Counter[str], theirs: Counter[str], k: int
+    odds: dict[str, tuple[float, float]], mine: Counter[str], theirs: Counter[str], k: int,
+    threshold: float = float("inf"),
 ) -> list[dict[str, Any]]:
     # Ties (common in small corpora) go to the more frequent word, then alphabetically.
     ranked = sorted(
@@ -920,13 +986,41 @@ def _top_terms(
             "delta": round(odds[w][0], 4),
             "count": mine.get(w, 0),
             "other_count": theirs.get(w, 0),
+            "marked": bool(z >= threshold),
         }
         for z, w in ranked[:k]
     ]
 
 
+def _mark_threshold(
+    texts: Sequence[_Text], words: Sequence[list[str]], mine: list[int], theirs: list[int], *,
+    prior_weight: float, n_perm: int, random_state: Any,
+) -> float:
+    """The |z| a word needs for a mark: max |z| over permutations of whole articles (see TermList)."""
+    from scipy import sparse
+
+    rows: dict[tuple[bool, str], int] = {}
+    vocab: dict[str, int] = {}
+    r_idx: list[int] = []
+    c_idx: list[int] = []
+    for side, indices in ((True, mine), (False, theirs)):
+        for i in indices:
+            row = rows.setdefault((side, texts[i].article_id), len(rows))
+            for w in words[i]:
+                r_idx.append(row)
+                c_idx.append(vocab.setdefault(w, len(vocab)))
+    if not vocab:
+        return float("inf")
+    X = sparse.csr_matrix((np.ones(len(r_idx)), (r_idx, c_idx)), shape=(len(rows), len(vocab)))
+    member = np.array([side for side, _ in rows], dtype=bool)
+    return max_z_threshold(
+        counts=X, member=member, prior_weight=prior_weight, n_perm=n_perm, random_state=random_state
+    )
+
+
 def _terms(
-    texts: Sequence[_Text], frames: list[str], groups: list[str], *, top: int, prior_weight: float
+    texts: Sequence[_Text], frames: list[str], groups: list[str], *, top: int, prior_weight: float,
+    n_perm: int = 1000, random_state: int = 0,
 ) -> tuple[list[TermList], dict[str, list[str]]]:
     words = [_words(t.text) for t in texts]
     carrying: dict[str, list[int]] = defaultdict(list)
@@ -971,18 +1065,24 @@ def _terms(
             langs_b = Counter(texts[i].language for i in theirs)
             shared = sorted(set(langs_a) & set(langs_b))
             for lang in shared:
-                ca = counts(i for i in mine if texts[i].language == lang)
-                cb = counts(i for i in theirs if texts[i].language == lang)
+                in_a = [i for i in mine if texts[i].language == lang]
+                in_b = [i for i in theirs if texts[i].language == lang]
+                ca, cb = counts(in_a), counts(in_b)
                 odds = log_odds(ca, cb, prior_weight=prior_weight)
+                # One seed per list, fixed by random_state: a list's marks do not depend on the others.
+                seed = [random_state, frames.index(f), groups.index(g), sorted(langs_a).index(lang)]
+                bar = _mark_threshold(
+                    texts, words, in_a, in_b, prior_weight=prior_weight, n_perm=n_perm, random_state=seed
+                )
                 out.append(
-                    TermList(f, g, other, lang, "versus", langs_a[lang], langs_b[lang], _top_terms(odds, ca, cb, top))
+                    TermList(f, g, other, lang, "versus", langs_a[lang], langs_b[lang],
+                             _top_terms(odds, ca, cb, top, bar), bar)
                 )
                 if len(groups) == 2:
                     flipped = {w: (-d, -z) for w, (d, z) in odds.items()}
                     out.append(
-                        TermList(
-                            f, other, g, lang, "versus", langs_b[lang], langs_a[lang], _top_terms(flipped, cb, ca, top)
-                        )
+                        TermList(f, other, g, lang, "versus", langs_b[lang], langs_a[lang],
+                                 _top_terms(flipped, cb, ca, top, bar), bar)
                     )
             if shared:
                 for lang in sorted(set(langs_a) - set(langs_b)):
@@ -1040,6 +1140,7 @@ def _periods(
     n_boot: int,
     min_articles: int,
     rng: np.random.Generator,
+    clustered: bool = False,
 ) -> tuple[list[PeriodStat], int]:
     buckets: dict[tuple[str, str], list[_Cluster]] = defaultdict(list)
     undated = 0
@@ -1064,8 +1165,7 @@ def _periods(
             if not members:
                 continue
             K, S, N = _arrays(members, len(frames))
-            bk, _, bn = _bootstrap_sums(K, S, N, n_boot, rng)
-            low, high = _interval(bk / bn[:, None])
+            low, high = _share_interval(K, N, clustered)
             total = N.sum()
             for j, f in enumerate(frames):
                 out.append(
@@ -1161,7 +1261,10 @@ def compare(
     rng = np.random.default_rng(random_state)
     arrays = {g: _arrays([c for c in clusters if c.group == g], len(frames)) for g in groups}
     boots = {g: _bootstrap_sums(*arrays[g], n_boot, rng) for g in groups}
-    stats = [s for g in groups for s in _group_stats(frames, g, *arrays[g], boots[g])]
+    stats = [
+        s for g in groups
+        for s in _group_stats(frames, g, *arrays[g], boots[g], clustered=unit == "passage", min_articles=min_articles)
+    ]
     contrasts = _contrasts(
         frames, groups, arrays, boots, n_perm=n_boot, exact=unit == "article", alpha=alpha,
         min_articles=min_articles, rng=rng,
@@ -1186,12 +1289,15 @@ def compare(
             + (" for those groups." if enough else "; no difference here is a finding.")
         )
     texts, text_source = _texts(articles, passages, by=by)
-    terms, notes = _terms(texts, frames, groups, top=top_terms, prior_weight=prior_weight)
+    terms, notes = _terms(
+        texts, frames, groups, top=top_terms, prior_weight=prior_weight, random_state=random_state
+    )
     evidence = _evidence(texts, frames, groups, n_evidence)
     periods: list[PeriodStat] = []
     if over is not None:
         periods, undated = _periods(
-            clusters, frames, groups, over=over, n_boot=n_boot, min_articles=min_articles, rng=rng
+            clusters, frames, groups, over=over, n_boot=n_boot, min_articles=min_articles, rng=rng,
+            clustered=unit == "passage",
         )
         if undated:
             warnings.append(
@@ -1215,11 +1321,22 @@ def compare(
         text_source=text_source,
         settings={
             "n_boot": n_boot,
-            # Articles: the exact permutation distribution; passages: Monte Carlo over articles.
+            # Articles: an exact test; passages: Monte Carlo permutations over articles.
             "n_perm": "exact" if unit == "article" else n_boot,
             "random_state": random_state,
             "alpha": alpha,
-            "interval": "95% percentile bootstrap, articles resampled within groups",
+            "interval": (
+                "95% Wilson score interval for shares, Newcombe's hybrid score interval for differences"
+                if unit == "article" else
+                "95% Wilson interval on the effective sample size (design effect over articles, t on articles - 1 "
+                "degrees of freedom) for shares, Newcombe's hybrid score interval from those for differences"
+            ),
+            "mean_interval": "95% percentile bootstrap, articles resampled within groups",
+            "test": (
+                "exact unconditional test (pooled z, maximised over the common share)" if unit == "article"
+                else "permutation test over articles of the studentized difference (cluster-robust standard error)"
+            ),
+            "q": f"Benjamini-Hochberg across all {len(contrasts) // (2 if len(groups) == 2 else 1)} contrasts",
             "min_articles": min_articles,
             "prior_weight": prior_weight,
             "top_terms": top_terms,

@@ -69,10 +69,12 @@ def comparison_table(result: Comparison) -> Table:
         title=f"Frames by {result.by}: % of {result.unit}s carrying each frame (mean score below)",
         title_justify="left",
         caption=(
-            "differences in percentage points [95% bootstrap interval], q = Benjamini-Hochberg across frames; "
-            f"* = q < {alpha}"
+            "differences in percentage points [95% interval for that difference alone]; "
+            f"q = Benjamini-Hochberg across all {_n_contrasts(result)} contrasts; * = q < {alpha} (the star is the "
+            "corrected test, the interval is not corrected: † marks where they disagree)"
             + ("" if two else "; under each share: that group minus the rest")
-            + ("; too few = too few articles for a verdict" if result.too_few else "")
+            + ("; too few = too few articles for a verdict; ‡ = too few articles to trust the share's interval"
+               if result.too_few else "")
         ),
         caption_justify="left",
     )
@@ -90,7 +92,7 @@ def comparison_table(result: Comparison) -> Table:
         cells = [f]
         for g in result.groups:
             s = result.stat(f, g)
-            cell = f"{_pct(s.share)} {s.present}/{s.n}\n[dim]({s.mean_score:.2f})[/]"
+            cell = f"{_pct(s.share)}{'‡' if s.too_few else ''} {s.present}/{s.n}\n[dim]({s.mean_score:.2f})[/]"
             if not two:
                 cell += "\n" + _diff_cell(result.contrast(f, g))
             cells.append(cell)
@@ -108,8 +110,17 @@ def _breakable(name: str, width: int = 10) -> str:
     return escape(re.sub(r"(?<=[-_/])", "\n", name))
 
 
+def _n_contrasts(result: Comparison) -> int:
+    return len(result.contrasts) // (2 if len(result.groups) == 2 else 1)
+
+
+def _mark(c: Contrast) -> str:
+    """The star of a called difference, and † where the interval and the star disagree."""
+    return ("*" if c.significant else "") + ("†" if c.disagrees else "")
+
+
 def _diff_cell(c: Contrast) -> str:
-    text = f"{100 * c.diff:+.0f} [{100 * c.low:+.0f}, {100 * c.high:+.0f}]" + ("*" if c.significant else "")
+    text = f"{100 * c.diff:+.0f} [{100 * c.low:+.0f}, {100 * c.high:+.0f}]" + _mark(c)
     text += "\nq < 0.001" if c.q < 0.001 else f"\nq {c.q:.3f}"
     if c.significant:
         return f"[bold]{text}[/]"
@@ -165,7 +176,7 @@ def prevalence_chart(result: Comparison) -> Figure:
     ax.set_yticks(range(len(frames)), frames)
     ax.invert_yaxis()
     ax.set_xlim(0, 100)
-    ax.set_xlabel(f"% of {result.unit}s carrying the frame (bars: 95% bootstrap interval)", fontsize=8)
+    ax.set_xlabel(f"% of {result.unit}s carrying the frame (bars: 95% Wilson interval)", fontsize=8)
     ax.legend(fontsize=8, loc="lower left", bbox_to_anchor=(0, 1.0), ncol=min(len(groups), 4), frameon=False)
     _style(ax)
     return fig
@@ -289,13 +300,16 @@ def _summary_table(result: Comparison) -> str:
         cells = [f"<td>{_e(f)}</td>"]
         for g in result.groups:
             s = result.stat(f, g)
-            cell = f"{_pct(s.share)} ({s.present}/{s.n})<br><span class='meta'>mean score {s.mean_score:.2f}</span>"
+            cell = (
+                f"{_pct(s.share)}{'‡' if s.too_few else ''} ({s.present}/{s.n})"
+                f"<br><span class='meta'>mean score {s.mean_score:.2f}</span>"
+            )
             if not two:
                 c = result.contrast(f, g)
                 css = "sig" if c.significant else ("few" if c.verdict == "too few" else "")
                 cell += (
                     f"<br><span class='{css}'>vs rest {_pp(c.diff)} {_interval(c)}"
-                    f"{'*' if c.significant else ''} q={_p(c.q)}</span>"
+                    f"{_mark(c)} q={_p(c.q)}</span>"
                 )
             cells.append(f"<td>{cell}</td>")
         if two:
@@ -304,7 +318,7 @@ def _summary_table(result: Comparison) -> str:
             verdict = "too few to say" if c.verdict == "too few" else (
                 f"{c.group} {c.verdict}" if c.significant else c.verdict
             )
-            cells.append(f"<td class='{css}'>{_pp(c.diff)} {_interval(c)}{'*' if c.significant else ''}</td>")
+            cells.append(f"<td class='{css}'>{_pp(c.diff)} {_interval(c)}{_mark(c)}</td>")
             cells.append(f"<td>{_p(c.p)}</td><td>{_p(c.q)}</td><td class='{css}'>{_e(verdict)}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
     return f"<table><thead><tr><th>frame</th>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
@@ -319,13 +333,14 @@ def _term_table(t: TermList) -> str:
         f"<span class='meta'>{_e(t.language)}; {t.passages} passage{'s' if t.passages != 1 else ''} "
         f"against {t.other_passages}"
         + ("" if t.kind == "versus" else " of its passages without the frame")
+        + (f"; bold: |z| ≥ {t.threshold:.2f}" if t.kind == "versus" and t.threshold != float("inf") else "")
         + "</span>"
     )
     if not t.terms:
         body = "<tr><td colspan='3' class='few'>no word stands out</td></tr>"
     else:
         body = "".join(
-            f"<tr class='{'sig' if abs(x['z']) >= 1.96 else ''}'><td>{_e(x['word'])}</td><td>{x['z']:.2f}</td>"
+            f"<tr class='{'sig' if x.get('marked') else ''}'><td>{_e(x['word'])}</td><td>{x['z']:.2f}</td>"
             f"<td>{x['count']}/{x['other_count']}</td></tr>"
             for x in t.terms
         )
@@ -340,7 +355,10 @@ def _terms_section(result: Comparison) -> str:
         "<h2 id='terms'>Distinctive language</h2>",
         "<p class='note'>Words that set one group's passages apart, among the passages carrying the frame: "
         "weighted log-odds with an informative Dirichlet prior (Monroe, Colaresi and Quinn 2008), compared "
-        f"within one language at a time; bold where |z| ≥ 1.96. Text: {_e(result.text_source)}.</p>",
+        "within one language at a time. Bold where |z| reaches the 95% point of the largest |z| over 1,000 "
+        "random reassignments of whole articles between the sides, so that two sides that do not differ show a "
+        "bold word in at most 5% of lists; the bar is given under each list (own-term lists have none). Stop "
+        f"lists in English and Russian drop function words and news boilerplate. Text: {_e(result.text_source)}.</p>",
     ]
     if result.too_few:
         parts.append(
@@ -414,13 +432,16 @@ def _permutation_note(result: Comparison) -> str:
     n_perm = result.settings["n_perm"]
     if n_perm == "exact":
         return (
-            "the exact permutation test over every relabelling of the articles between the sides, with the "
-            "difference in shares as the statistic (computed from the hypergeometric distribution, so no random "
-            "draws: Fisher's exact test ordered by the size of the difference)."
+            "the exact unconditional test of two binomial shares with the pooled z statistic (Suissa and "
+            "Shuster 1985; Barnard 1947): the largest, over the unknown common share, of the probability of a "
+            "table at least as extreme. Its size is at most 5% at every common share, and unlike Fisher's exact "
+            "test it is not far under 5% with few articles."
         )
     return (
         f"from {n_perm:,} random permutations of the group labels over articles (an article's passages move "
-        "together): p = (1 + permuted differences at least as large in absolute value) / (1 + permutations)."
+        "together) of the difference divided by its cluster-robust standard error (a studentized permutation "
+        "test, Janssen 1997; Chung and Romano 2013, which keeps its level when the groups' articles differ in "
+        "length): p = (1 + permuted statistics at least as large in absolute value) / (1 + permutations)."
     )
 
 
@@ -449,15 +470,21 @@ def _methods(result: Comparison) -> str:
 <h2 id='methods'>Methods</h2>
 <p>{present}</p>
 <p><strong>Prevalence</strong> is {share}; the <strong>mean score</strong> is the mean of the frame's
-probability over the same units. Intervals are 95% percentile bootstrap intervals from {s['n_boot']:,}
-resamples, articles resampled with replacement within each group{'' if unit == 'article' else
-' (a resampled article brings all its passages)'}, seeded (random state {s['random_state']}).</p>
+probability over the same units. Intervals for shares are 95% Wilson score intervals (Wilson 1927){'' if
+unit == 'article' else ', taken on the effective sample size: the design effect of passages clustered in articles '
+'(the ratio estimator variance over articles against the binomial one) divides the passage count, and a t '
+'quantile on articles − 1 degrees of freedom replaces 1.96 (Korn and Graubard 1998)'}. Intervals for mean scores
+are 95% percentile bootstrap intervals from {s['n_boot']:,} resamples of articles within each group, seeded
+(random state {s['random_state']}).</p>
 <p><strong>Differences</strong> are {'one group minus the other' if len(result.groups) == 2 else
-'each group minus the rest (all other groups pooled)'}, in percentage points, with the bootstrap interval of the
-difference. The <strong>p-value</strong> is two-sided: {_permutation_note(result)}
-<strong>q-values</strong> correct the p-values of the {len(result.frames)} frames of a
-comparison for multiple testing (Benjamini-Hochberg, controlling the false discovery rate); a difference is
-called when q &lt; {s['alpha']}.</p>
+'each group minus the rest (all other groups pooled)'}, in percentage points, with Newcombe's hybrid score
+interval built from the two sides' intervals (Newcombe 1998, method 10{'' if unit == 'article' else
+'; with clustered limits, Zou and Donner 2004'}). The <strong>p-value</strong> is two-sided: {_permutation_note(result)}
+<strong>q-values</strong> correct the p-values of all {_n_contrasts(result)} contrasts of the table (every frame{
+'' if len(result.groups) == 2 else ' and every group against the rest'}) for multiple testing
+(Benjamini-Hochberg, controlling the false discovery rate); a difference is called (starred) when q &lt;
+{s['alpha']}. The interval of a difference is not corrected for the other contrasts, so the two can disagree:
+† marks those.</p>
 <p><strong>Too few to say.</strong> {_e(result.rule)}</p>
 <p><strong>Distinctive language</strong>: counts of lower-cased surface words (ё folded into е, function words
 dropped) in the passages carrying the frame; weighted log-odds ratio with an informative Dirichlet prior from the
@@ -507,17 +534,25 @@ def render_html(result: Comparison, *, title: str | None = None) -> str:
         warnings,
         "<h2 id='summary'>Prevalence and differences</h2>",
         _summary_table(result),
-        f"<p class='note'>* q &lt; {result.settings['alpha']} after Benjamini-Hochberg correction across frames. "
-        "Grey: too few articles for a verdict.</p>",
+        f"<p class='note'>* q &lt; {result.settings['alpha']} after Benjamini-Hochberg correction across all "
+        f"{_n_contrasts(result)} contrasts of the table (every frame"
+        + ("" if two else " and every group against the rest") + "). Intervals are 95% for each difference "
+        "on its own, not corrected; † marks a difference whose interval and star disagree (the interval leaves "
+        "out 0 but the corrected test calls nothing, or the reverse near the edge). "
+        "Grey: too few articles for a verdict. Shares of groups or periods with fewer than "
+        f"{result.settings['min_articles']} articles are marked ‡: their intervals rest on too few articles "
+        "to be trusted.</p>",
         _figure(
             prevalence_chart(result),
-            f"Share of {result.unit}s carrying each frame, by {_e(result.by)}, with 95% bootstrap intervals.",
+            f"Share of {result.unit}s carrying each frame, by {_e(result.by)}, with 95% Wilson intervals"
+            + ("" if result.unit == "article" else " (on the effective sample size: passages cluster in articles)")
+            + ".",
             "prevalence",
         ),
         _figure(
             forest_chart(result),
             ("Difference in share between the groups" if two else "Each group against the rest")
-            + " (percentage points) with 95% bootstrap intervals. Filled: significant (q &lt; "
+            + " (percentage points) with 95% Newcombe intervals. Filled: significant (q &lt; "
             f"{result.settings['alpha']}); hollow: not; grey: too few articles for a verdict.",
             "differences",
         ),
@@ -527,7 +562,7 @@ def render_html(result: Comparison, *, title: str | None = None) -> str:
         parts.append(
             _figure(
                 time_chart(result),
-                f"Share of {result.unit}s carrying each frame per {_e(result.over)} and group, with 95% bootstrap "
+                f"Share of {result.unit}s carrying each frame per {_e(result.over)} and group, with 95% Wilson "
                 f"intervals. Periods with fewer than {result.settings['min_articles']} articles in a group are too "
                 "few to read on their own.",
                 "time-chart",

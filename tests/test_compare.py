@@ -110,11 +110,13 @@ def test_prevalence_and_difference_by_hand() -> None:
     assert result.group_sizes == {"a": {"articles": 3, "units": 3}, "b": {"articles": 2, "units": 2}}
 
 
-def test_a_group_of_one_has_a_degenerate_interval_and_no_verdict() -> None:
+def test_a_group_of_one_has_a_wide_interval_and_no_verdict() -> None:
     records = exact({"a": (1, 1), "b": (2, 4)})
     result = compare(records, by="group")
     s = result.stat("f", "a")
-    assert s.share_low == s.share == s.share_high == 1.0
+    # Wilson's interval for 1 of 1 (the percentile bootstrap gave [1, 1]).
+    assert s.share == s.share_high == 1.0 and s.share_low == pytest.approx(0.2065, abs=1e-4)
+    assert s.too_few
     c = result.contrast("f", "a")
     assert c.verdict == "too few" and not c.significant
     assert c.diff == pytest.approx(0.5)  # the numbers are still there
@@ -175,8 +177,10 @@ def test_seeded_results_repeat_and_seeds_matter() -> None:
     one = compare(records, by="group", random_state=3).contrast("f", "a")
     two = compare(records, by="group", random_state=3).contrast("f", "a")
     other = compare(records, by="group", random_state=4).contrast("f", "a")
-    assert (one.low, one.high) == (two.low, two.high)
-    assert (one.low, one.high) != (other.low, other.high)
+    assert (one.low, one.high, one.mean_low) == (two.low, two.high, two.mean_low)
+    # Share intervals and the test are exact formulas; the mean score's interval is still a bootstrap.
+    assert (one.low, one.high) == (other.low, other.high)
+    assert (one.mean_low, one.mean_high) != (other.mean_low, other.mean_high)
 
 
 # --------------------------------------------------------------------------- the too-few rule
@@ -288,10 +292,11 @@ def test_passage_unit_counts_passages_and_resamples_articles() -> None:
     a = result.stat("f", "a")
     assert (a.n, a.articles, a.present) == (4, 2, 2)
     assert a.share == pytest.approx(0.5)
-    # Resampling whole articles: a1 alone gives 2/3, a2 alone 0, both 2/4, never anything else.
-    assert a.share_low >= 0.0 and a.share_high <= 2 / 3 + 1e-9
+    # Two articles: the clustered Wilson interval (t on 1 degree of freedom) is nearly [0, 1].
+    assert 0.0 <= a.share_low < 0.05 and 0.95 < a.share_high <= 1.0 and a.too_few
     b = result.stat("f", "b")
-    assert b.share_low == b.share_high == 0.5  # one article: its passages always come together
+    # One article is one observation: the interval is Wilson's for 1 of 2 passages taken as 1 unit.
+    assert b.share_low < 0.5 < b.share_high and b.too_few
     assert result.unit == "passage"
     assert "articles count, not passages" in result.rule
 

@@ -152,7 +152,8 @@ def test_report_is_self_contained(page: str) -> None:
 
 def test_report_contents(page: str, two: Comparison) -> None:
     for needle in ("Prevalence and differences", "Distinctive language", "Evidence", "Methods",
-                   "Benjamini-Hochberg", "Monroe, Colaresi and Quinn", "percentile bootstrap", "exact permutation",
+                   "Benjamini-Hochberg", "Monroe, Colaresi and Quinn", "percentile bootstrap", "Wilson",
+                   "Newcombe", "exact unconditional",
                    "Too few to say", "pipeline", "tanks", "A Daily", "Over time (by month)"):
         assert needle in page, needle
     c = two.contrast("econ", "a")
