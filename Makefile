@@ -8,7 +8,7 @@ REALDEV ?= ../shared/realdev
 OUT    ?= out
 SPEED_ARGS ?=
 
-.PHONY: demo test lint docs bench bench-semeval bench-seeds bench-real bench-speed install clean
+.PHONY: demo test lint docs bench bench-semeval bench-seeds bench-real bench-speed bench-stats install clean
 
 $(BIN)/framing: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -66,6 +66,11 @@ bench-real: install
 # memory on a 1 GB JSONL file, training time on 10,000 passages.
 bench-speed: install
 	$(BIN)/python scripts/bench_speed.py $(SPEED_ARGS)
+
+# The statistics of framing compare checked with known truth: interval coverage, test size,
+# word-mark false rates, error across contrasts (the long version of tests/test_compare_simulation.py).
+bench-stats: install
+	$(BIN)/python scripts/bench_stats.py $(STATS_ARGS)
 
 clean:
 	rm -rf $(VENV) $(OUT) .pytest_cache .mypy_cache .ruff_cache
