@@ -319,9 +319,10 @@ def unconditional_test(*, x_a: Any, n_a: int, x_b: Any, n_b: int, all_tables: bo
     # How many tables are at least as extreme as each target (sorted_z is descending).
     count = np.searchsorted(-sorted_z, -(target - 1e-9), side="right")
     best = np.zeros(target.shape)
-    ka, kb = np.arange(n_a + 1), np.arange(n_b + 1)
-    for pi in _NUISANCE:
-        prob = np.outer(sps.binom.pmf(ka, n_a, pi), sps.binom.pmf(kb, n_b, pi)).ravel()[order]
+    pmf_a = sps.binom.pmf(np.arange(n_a + 1)[:, None], n_a, _NUISANCE[None, :])
+    pmf_b = sps.binom.pmf(np.arange(n_b + 1)[:, None], n_b, _NUISANCE[None, :])
+    for i in range(_NUISANCE.size):
+        prob = np.outer(pmf_a[:, i], pmf_b[:, i]).ravel()[order]
         tail = np.concatenate([[0.0], np.cumsum(prob)])[count]
         np.maximum(best, tail, out=best)
     best = np.minimum(best, 1.0)
@@ -485,6 +486,9 @@ def max_z_threshold(
     if comb(n, m) * (1 - level) < 1:
         return float("inf")
     total = np.asarray(X.sum(axis=0)).ravel()
+    if np.any(total == 0):  # words no article has carry no information
+        X = X[:, np.flatnonzero(total)]
+        total = total[total > 0]
     prior = prior_weight * total / max(total.sum(), 1e-12)
     maxima = np.empty(n_perm)
     step = max(1, _CHUNK_CELLS // max(X.shape[1], n, 1))
