@@ -23,7 +23,8 @@ from scipy import sparse
 from .errors import InputError
 from .model import FrameModel
 from .passages import split_passages
-from .scorer import _sigmoid
+from .score import article_scores
+from .scorer import RELEVANT, _sigmoid
 from .text import normalize, tokenize
 
 __all__ = [
@@ -198,10 +199,12 @@ def explain_passages(model: FrameModel, texts: Sequence[str]) -> list[list[Passa
 def explain_text(model: FrameModel, text: str, *, max_passages: int = 3) -> Explanation:
     """Explain a text's frame scores the way ``framing score`` computes them.
 
-    A passage model's score for a frame is its highest passage score; an
-    article model scores the whole text. The passages that carry a frame are
-    those at or over its threshold (at most ``max_passages``, highest first),
-    or the single highest-scoring passage when none is.
+    A passage model's score for a frame is its best section's (see
+    :func:`framing.score.article_scores`), and a text its relevance check finds
+    off the story carries no frame; an article model scores the whole text. The
+    passages shown for a frame are those at or over its threshold (at most
+    ``max_passages``, highest first), or the single highest-scoring passage
+    when none is.
 
     Raises
     ------
@@ -214,9 +217,11 @@ def explain_text(model: FrameModel, text: str, *, max_passages: int = 3) -> Expl
     per_passage = explain_passages(model, passages)
     if model.unit == "article":
         whole = model.predict_proba([text])[0]
+        present = model.decide(whole[None, :])[0]
     else:
-        whole = np.array([max(pp[j].score for pp in per_passage) for j in range(len(model.frames))])
-    present = model.decide(whole[None, :])[0]
+        _, articles, relevance = article_scores(model, [passages])
+        whole = articles[0]
+        present = model.decide(articles)[0] & (relevance is None or bool(relevance[0] >= RELEVANT))
     frames = []
     for j, frame in enumerate(model.frames):
         ranked = sorted((pp[j] for pp in per_passage), key=lambda pf: -pf.score)

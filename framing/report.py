@@ -459,8 +459,9 @@ def _methods(result: Comparison) -> str:
         )
     else:
         present += (
-            "With a passage model (the usual case) an article carries a frame when at least one of its passages "
-            "does: the article's score for a frame is its highest passage score."
+            "With a passage model (the usual case) an article is scored in sections of at least 200 words, each "
+            "as one text: the article's score for a frame is its best section's, and an article the model's "
+            "relevance check finds off the story carries no frame."
         )
     share = (
         "the share of articles carrying the frame" if unit == "article"

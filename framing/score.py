@@ -119,19 +119,7 @@ def _score_chunk(
         article_proba = model.predict_proba([a.text for a in chunk])
         passage_present = None
     else:
-        # An article is scored in sections of about SECTION_WORDS words, each as one
-        # text (the sum of its passages), and takes its best section's scores: its best
-        # passage's made long articles carry every frame.
-        first_sections: list[int] = []
-        sections: list[int] = []
-        for ps, start in zip(split, starts[:-1].tolist()):
-            first_sections.append(len(sections))
-            sections.extend(start + s for s in section_starts([p.count(" ") + 1 for p in ps]))
-        sections.append(len(flat))
-        passage_proba, section_proba, section_relevance = model.proba_of_sections(flat, np.array(sections))
-        article_proba = np.maximum.reduceat(section_proba, first_sections, axis=0)
-        if section_relevance is not None:
-            relevance = np.maximum.reduceat(section_relevance, first_sections)
+        passage_proba, article_proba, relevance = article_scores(model, split)
         passage_present = model.decide(passage_proba)
     # The whole chunk at once (decide works row by row), then plain Python numbers.
     article_decided = model.decide(article_proba)
@@ -186,6 +174,32 @@ def _score_chunk(
                 }
             )
         yield record, rows, passages
+
+
+def article_scores(
+    model: Scorer | FrameModel, split: list[list[str]]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """A passage model's scores of articles given as their passages.
+
+    Returns each passage's probabilities (all articles' passages in order), each
+    article's (its best section's: an article is scored in sections of at least
+    ``SECTION_WORDS`` words, each as one text made of its passages) and each
+    article's relevance (its best section's; None for a model without the check).
+    Scoring by the best passage instead made long articles carry every frame.
+    """
+    flat = [p for ps in split for p in ps]
+    first_sections: list[int] = []
+    sections: list[int] = []
+    offset = 0
+    for ps in split:
+        first_sections.append(len(sections))
+        sections.extend(offset + s for s in section_starts([p.count(" ") + 1 for p in ps]))
+        offset += len(ps)
+    sections.append(offset)
+    passage_proba, section_proba, section_relevance = model.proba_of_sections(flat, np.array(sections))
+    article_proba = np.maximum.reduceat(section_proba, first_sections, axis=0)
+    relevance = None if section_relevance is None else np.maximum.reduceat(section_relevance, first_sections)
+    return passage_proba, article_proba, relevance
 
 
 def score_articles(

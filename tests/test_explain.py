@@ -9,11 +9,14 @@ import pytest
 from typer.testing import CliRunner
 
 from framing.cli import app
+from framing.corpus import Article
 from framing.errors import InputError
 from framing.explain import explain_passages, explain_text, explanation_html, feature_names, token_weights
-from framing.model import FrameModel
+from framing.model import FrameModel, train
+from framing.score import score_articles
+from framing.scorer import RELEVANT
 
-from .conftest import CORPUS, FRAMES, article_texts, strip_ansi
+from .conftest import CORPUS, FRAMES, OFF_TOPIC, article_texts, off_topic_passages, strip_ansi
 
 TEXTS = [text for _, _, text, _ in CORPUS]
 
@@ -48,13 +51,23 @@ def test_explain_text_scores_as_score_does(model: FrameModel) -> None:
     text = article_texts()["a3"]
     explanation = explain_text(model, text)
     proba = model.predict_proba(explanation.passages)
+    record, _ = next(score_articles([Article("a3", text)], model))
     assert [fe.frame for fe in explanation.frames] == list(FRAMES)
+    assert [fe.frame for fe in explanation.frames if fe.present] == record["frames"]
     for j, fe in enumerate(explanation.frames):
-        assert np.isclose(fe.score, proba[:, j].max())
+        assert fe.score == pytest.approx(record["scores"][fe.frame], abs=1e-4)  # the article's, as score gives it
         assert fe.threshold == pytest.approx(model.thresholds[j])
-        assert fe.passages and fe.passages[0].score == pytest.approx(proba[:, j].max())
+        assert fe.passages and fe.passages[0].score == pytest.approx(proba[:, j].max())  # its best passage first
     economy = explanation.frames[FRAMES.index("economy")]
     assert economy.present and all(pf.score >= economy.threshold for pf in economy.passages)
+
+
+def test_explain_text_finds_no_frame_where_score_finds_the_text_off_the_story(passages: list) -> None:
+    model = train([*passages, *off_topic_passages()], frames=list(FRAMES), random_state=0)
+    text = "\n\n".join(OFF_TOPIC[:3])
+    record, _ = next(score_articles([Article("off", text)], model))
+    assert record["frames"] == [] and record["relevance"] < RELEVANT
+    assert not any(fe.present for fe in explain_text(model, text).frames)
 
 
 def test_token_weights_cover_the_passage(model: FrameModel) -> None:
