@@ -51,10 +51,10 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from framing.corpus import read_articles
-from framing.errors import FramingError
-from framing.labels import read_labels
-from framing.passages import split_passages
+from framing.core.errors import FramingError
+from framing.inputs.articles import read_articles
+from framing.inputs.passages import split_passages
+from framing.labels.store import read_labels
 
 REPO = Path(__file__).resolve().parents[1]
 PLAIN_SCRIPT = Path(__file__).resolve().with_name("plain_sklearn.py")

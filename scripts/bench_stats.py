@@ -17,8 +17,8 @@ from scipy import stats as sps
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from framing.compare import benjamini_hochberg
-from framing.statistics import (
+from framing.analysis.groups import benjamini_hochberg
+from framing.analysis.statistics import (
     cluster_share_interval,
     log_odds_z,
     max_z_threshold,

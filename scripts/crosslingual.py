@@ -17,11 +17,12 @@ from dataclasses import replace
 from pathlib import Path
 
 from framing import read_labels
-from framing.codebook import load_codebook
-from framing.cues import cues_from_codebook
-from framing.errors import FramingError
-from framing.evaluate import evaluate_model
-from framing.model import ModelConfig, train
+from framing.core.errors import FramingError
+from framing.labels.codebook import load_codebook
+from framing.model.config import ModelConfig
+from framing.model.cues import cues_from_codebook
+from framing.model.evaluation import evaluate_model
+from framing.model.training import train
 
 
 def main(argv: list[str] | None = None) -> int:

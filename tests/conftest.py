@@ -20,8 +20,11 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
-from framing.labels import LabelledPassage
-from framing.model import FrameModel, ModelConfig, save_model, train
+from framing.labels.store import LabelledPassage
+from framing.model.config import ModelConfig
+from framing.model.files import save_model
+from framing.model.frame_model import FrameModel
+from framing.model.training import train
 
 FRAMES = ("economy", "security", "identity")
 

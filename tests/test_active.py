@@ -9,11 +9,12 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from framing.active import suggest, uncertainty
+from framing.analysis.suggestions import suggest, uncertainty
 from framing.cli import app
-from framing.labelling import text_key
-from framing.model import FrameModel, save_model
-from framing.passages import split_passages
+from framing.inputs.passages import split_passages
+from framing.labels.manage import text_key
+from framing.model.files import save_model
+from framing.model.frame_model import FrameModel
 
 from .conftest import article_texts, read_jsonl, strip_ansi, write_jsonl
 

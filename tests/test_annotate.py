@@ -9,10 +9,10 @@ import pytest
 from rich.console import Console
 from typer.testing import CliRunner
 
-from framing.annotate import annotate, parse_toggles, skipped_path
-from framing.codebook import load_codebook
-from framing.errors import LabelError
-from framing.labels import read_labels
+from framing.core.errors import LabelError
+from framing.labels.codebook import load_codebook
+from framing.labels.store import read_labels
+from framing.runs.labelling import annotate, parse_toggles, skipped_path
 
 from .conftest import CODEBOOK_TOML, read_jsonl, strip_ansi, write_jsonl
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from framing.atomic import atomic_write, check_writable
-from framing.errors import OutputError
+from framing.core.atomic import atomic_write, check_writable
+from framing.core.errors import OutputError
 
 
 def test_writes_the_file_and_leaves_no_temporary_file(tmp_path: Path) -> None:

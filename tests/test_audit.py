@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from framing.audit import audit
 from framing.cli import app
-from framing.errors import TrainingError
-from framing.labels import LabelledPassage
+from framing.core.errors import TrainingError
+from framing.labels.store import LabelledPassage
+from framing.model.auditing import audit
 
 from .conftest import FRAMES, strip_ansi, write_jsonl
 

@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from framing.calibration import calibration_report, expected_calibration_error, reliability_table
 from framing.cli import app
-from framing.evaluate import cross_validate, evaluate_model
-from framing.labels import LabelledPassage
-from framing.model import FrameModel
+from framing.core.metrics import calibration_report, expected_calibration_error, reliability_table
+from framing.labels.store import LabelledPassage
+from framing.model.evaluation import cross_validate, evaluate_model
+from framing.model.frame_model import FrameModel
 
 from .conftest import FRAMES, strip_ansi
 

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from framing import __version__
 from framing.cli import app
-from framing.model import card_path, load_model
+from framing.model.files import card_path, load_model
 
 from .conftest import FRAMES, read_csv, read_jsonl, strip_ansi, write_jsonl
 
@@ -111,8 +111,8 @@ def no_training(monkeypatch: pytest.MonkeyPatch) -> None:
     def refuse(*args, **kwargs):
         raise AssertionError("trained before checking the output")
 
-    monkeypatch.setattr("framing.model.train", refuse)  # the commands import them when run
-    monkeypatch.setattr("framing.evaluate.cross_validate", refuse)
+    monkeypatch.setattr("framing.model.training.train", refuse)  # the commands import them when run
+    monkeypatch.setattr("framing.model.evaluation.cross_validate", refuse)
 
 
 def test_train_checks_the_output_before_training(tmp_path: Path, labels_file: Path, no_training: None) -> None:

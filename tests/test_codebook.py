@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from framing.codebook import closest_frame, load_codebook
-from framing.errors import LabelError
+from framing.core.errors import LabelError
+from framing.labels.codebook import closest_frame, load_codebook
 
 from .conftest import FRAMES
 

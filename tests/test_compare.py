@@ -1,4 +1,4 @@
-"""framing.compare: prevalence, bootstrap intervals, permutation tests, q-values,
+"""framing.analysis.groups: prevalence, bootstrap intervals, permutation tests, q-values,
 distinctive words, evidence, periods; score files in and JSON/CSV out; the CLI.
 
 The statistics are checked on hand-made records where the answer is known:
@@ -21,8 +21,7 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from framing.cli import app
-from framing.compare import (
+from framing.analysis.groups import (
     MIN_ARTICLES,
     _exact_permutation_p,
     _permutation_p,
@@ -33,7 +32,8 @@ from framing.compare import (
     period_of,
     read_scores,
 )
-from framing.errors import InputError, OutputError
+from framing.cli import app
+from framing.core.errors import InputError, OutputError
 
 ROOT = Path(__file__).resolve().parent.parent
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
@@ -589,9 +589,9 @@ def seed_scores(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     Three frames and 200 labels keep this to a couple of seconds; ``compare``
     sees the same kind of files the default model would write.
     """
-    from framing.labels import read_labels
-    from framing.model import train
-    from framing.score import score
+    from framing.analysis.scoring import score
+    from framing.labels.store import read_labels
+    from framing.model.training import train
 
     folder = tmp_path_factory.mktemp("seeds")
     labels = read_labels([ROOT / "labels" / "authored-en-1.jsonl"])

@@ -16,8 +16,8 @@ import numpy as np
 import pytest
 from scipy import stats as sps
 
-from framing.compare import benjamini_hochberg, compare
-from framing.statistics import (
+from framing.analysis.groups import benjamini_hochberg, compare
+from framing.analysis.statistics import (
     cluster_share_interval,
     log_odds_z,
     max_z_threshold,

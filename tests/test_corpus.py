@@ -11,8 +11,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from framing.corpus import read_articles
-from framing.errors import InputError
+from framing.core.errors import InputError
+from framing.inputs.articles import read_articles
 
 from .conftest import article_texts, write_csv, write_jsonl
 

@@ -6,11 +6,12 @@ from pathlib import Path
 
 import numpy as np
 
-from framing.codebook import load_codebook
-from framing.cues import CueLexicon, cues_from_codebook
-from framing.explain import explain_passages
-from framing.labels import LabelledPassage
-from framing.model import ModelConfig, build_vectorizer, train
+from framing.analysis.explain import explain_passages
+from framing.labels.codebook import load_codebook
+from framing.labels.store import LabelledPassage
+from framing.model.config import ModelConfig, build_vectorizer
+from framing.model.cues import CueLexicon, cues_from_codebook
+from framing.model.training import train
 
 from .conftest import FRAMES
 
@@ -82,7 +83,7 @@ def test_model_with_cues_trains_and_explains(passages: list[LabelledPassage]) ->
 
 
 def test_inspect_lists_cue_features_under_any_language(passages: list[LabelledPassage]) -> None:
-    from framing.explain import strongest_terms
+    from framing.analysis.explain import strongest_terms
 
     model = train(passages, frames=list(FRAMES), config=ModelConfig(cues=CUES), random_state=0)
     terms = strongest_terms(model, top=3)

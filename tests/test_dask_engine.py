@@ -13,11 +13,11 @@ import pytest
 from distributed import LocalCluster
 from typer.testing import CliRunner
 
+from framing.analysis.scoring import score
 from framing.cli import app
-from framing.dask_engine import DaskEngineError, score_dask
-from framing.errors import InputError
-from framing.model import FrameModel
-from framing.score import score
+from framing.core.errors import InputError
+from framing.model.frame_model import FrameModel
+from framing.runs.dask import DaskEngineError, score_dask
 
 from .conftest import article_texts, read_jsonl, strip_ansi
 
@@ -211,7 +211,7 @@ def test_dask_is_imported_only_when_the_engine_runs() -> None:
     # A module-level import (also under a top-level try or if) would make dask a dependency of `import framing`.
     package = Path(__file__).parent.parent / "framing"
     found = []
-    for module in sorted(package.glob("*.py")):
+    for module in sorted(package.rglob("*.py")):
         tree = ast.parse(module.read_text(encoding="utf-8"))
         statements = list(tree.body)
         while statements:
@@ -223,4 +223,4 @@ def test_dask_is_imported_only_when_the_engine_runs() -> None:
                 names = [node.module or ""]
             found += [f"{module.name}: {n}" for n in names if n.split(".")[0] in ("dask", "distributed")]
     assert found == []
-    assert "distributed" in (package / "dask_engine.py").read_text(encoding="utf-8")  # imported inside, lazily
+    assert "distributed" in (package / "runs" / "dask.py").read_text(encoding="utf-8")  # imported inside, lazily

@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from framing.cli import app
-from framing.codebook import load_codebook
+from framing.labels.codebook import load_codebook
 
 from .conftest import read_jsonl
 

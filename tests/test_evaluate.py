@@ -8,10 +8,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from framing.errors import TrainingError
-from framing.evaluate import cross_validate, evaluate_model, scores_from_predictions
-from framing.labels import LabelledPassage
-from framing.model import FrameModel
+from framing.core.errors import TrainingError
+from framing.core.metrics import scores_from_predictions
+from framing.labels.store import LabelledPassage
+from framing.model.evaluation import cross_validate, evaluate_model
+from framing.model.frame_model import FrameModel
 
 from .conftest import FRAMES
 
@@ -127,7 +128,7 @@ def test_cli_train_only_labels_and_cues(tmp_path: Path, codebook_file: Path) -> 
     from typer.testing import CliRunner
 
     from framing.cli import app
-    from framing.model import read_card
+    from framing.model.files import read_card
 
     from .conftest import make_passages, write_jsonl
 

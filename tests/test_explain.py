@@ -8,13 +8,14 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
+from framing._fast.scorer import RELEVANT
+from framing.analysis.explain import explain_passages, explain_text, explanation_html, feature_names, token_weights
+from framing.analysis.scoring import score_articles
 from framing.cli import app
-from framing.corpus import Article
-from framing.errors import InputError
-from framing.explain import explain_passages, explain_text, explanation_html, feature_names, token_weights
-from framing.model import FrameModel, train
-from framing.score import score_articles
-from framing.scorer import RELEVANT
+from framing.core.errors import InputError
+from framing.inputs.articles import Article
+from framing.model.frame_model import FrameModel
+from framing.model.training import train
 
 from .conftest import CORPUS, FRAMES, OFF_TOPIC, article_texts, off_topic_passages, strip_ansi
 
@@ -109,13 +110,13 @@ def test_explain_reads_stdin(model_file: Path) -> None:
 
 
 def test_term_language() -> None:
-    from framing.explain import term_language
+    from framing.analysis.explain import term_language
 
     assert term_language("санкц") == "ru" and term_language(" oil") == "en" and term_language(" . ") is None
 
 
 def test_strongest_terms_per_frame_and_language(model: FrameModel) -> None:
-    from framing.explain import strongest_terms, term_language
+    from framing.analysis.explain import strongest_terms, term_language
 
     terms = strongest_terms(model, top=5)
     assert set(terms) == set(FRAMES)

@@ -19,10 +19,11 @@ from scipy import sparse
 from sklearn.exceptions import NotFittedError
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from framing import features, vocab
-from framing.features import CharNgramVectorizer, WordNgramVectorizer
-from framing.model import ModelConfig, build_vectorizer
-from framing.text import StemAnalyzer, normalize
+from framing._fast import vectorizers as features
+from framing._fast import vocab
+from framing._fast.vectorizers import CharNgramVectorizer, WordNgramVectorizer
+from framing.core.text import StemAnalyzer, normalize
+from framing.model.config import ModelConfig, build_vectorizer
 
 from .conftest import CORPUS
 
@@ -206,8 +207,8 @@ def test_char_matrix_equals_scikit_learn_on_random_text(docs: list[str], ngram: 
 def test_model_char_block_skipping_white_space_folding_equals_scikit_learn(docs: list[str]) -> None:
     # The model's preprocessor offers a cheaper same_words (no white-space folding);
     # scikit-learn, calling the preprocessor itself, folds: the matrices must not differ.
-    from framing import kernels
-    from framing.model import _char_preprocessor
+    from framing._fast import kernels
+    from framing.model.config import _char_preprocessor
 
     corpus = TEXTS[:4] + docs + EDGE
     sk, fast = char_pair(corpus, preprocessor=_char_preprocessor, ngram_range=(2, 5), min_df=1, sublinear_tf=True)

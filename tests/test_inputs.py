@@ -18,14 +18,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from framing.corpus import read_articles
-from framing.dedupe import NearDuplicates
-from framing.encoding import decode_bytes
-from framing.errors import InputError, InputWarning
-from framing.html import declared_charset, extract_html
-from framing.model import FrameModel
-from framing.passages import is_clutter, split_passages
-from framing.score import score
+from framing.analysis.scoring import score
+from framing.core.encoding import decode_bytes
+from framing.core.errors import InputError, InputWarning
+from framing.inputs.articles import read_articles
+from framing.inputs.duplicates import NearDuplicates
+from framing.inputs.passages import is_clutter, split_passages
+from framing.inputs.webpages import declared_charset, extract_html
+from framing.model.frame_model import FrameModel
 
 from .conftest import CORPUS, article_texts, read_jsonl, write_jsonl
 
@@ -618,7 +618,7 @@ def test_near_duplicates_match_a_brute_force_reading_of_the_rule(rows: list[list
     # link it to the earliest of their stories. Signatures of 0/1 collide and agree often.
     # (Windows of 8 or more sweep out the keys of articles that left every few articles,
     # so between sweeps the finder holds keys it must ignore.)
-    from framing.dedupe import _band_keys
+    from framing.inputs.duplicates import _band_keys
 
     sigs = [np.array(r, dtype=np.uint32) for r in rows]
     finder = NearDuplicates(window=window)
@@ -642,7 +642,10 @@ def test_signatures_are_the_same_in_every_process() -> None:
     import subprocess
     import sys
 
-    code = "from framing.dedupe import signature; print(signature('one two three four five six seven').tolist())"
+    code = (
+        "from framing.inputs.duplicates import signature; "
+        "print(signature('one two three four five six seven').tolist())"
+    )
     runs = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                            env={**__import__("os").environ, "PYTHONHASHSEED": seed}).stdout for seed in ("1", "2")}
     assert len(runs) == 1
@@ -653,7 +656,7 @@ def test_signatures_are_the_same_in_every_process() -> None:
                 min_size=1, max_size=40))
 def test_word_hashes_are_the_polynomial_hash_of_each_word(words: list[str]) -> None:
     # The vectorised prefix-sum trick must give, for every word, sum c_j * P**(len-1-j) mod 2**64.
-    from framing.dedupe import _P, _word_hashes
+    from framing.inputs.duplicates import _P, _word_hashes
 
     def reference(word: str) -> int:
         h = 0

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from framing import jsontext
-from framing.jsontext import dumps
+from framing._fast import jsontext
+from framing._fast.jsontext import dumps
 
 values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(),

@@ -10,11 +10,13 @@ import numpy as np
 import pytest
 from sklearn.linear_model import LogisticRegression
 
-from framing.codebook import load_codebook
-from framing.errors import LabelError, TrainingError
-from framing.evaluate import cross_validate, evaluate_model, scores_from_predictions
-from framing.labels import LabelledPassage, labels_digest, read_labels
-from framing.model import FrameModel, judged_matrix, train
+from framing.core.errors import LabelError, TrainingError
+from framing.core.metrics import scores_from_predictions
+from framing.labels.codebook import load_codebook
+from framing.labels.store import LabelledPassage, labels_digest, read_labels
+from framing.model.evaluation import cross_validate, evaluate_model
+from framing.model.frame_model import FrameModel
+from framing.model.training import judged_matrix, train
 
 from .conftest import CODEBOOK_TOML, FRAMES, make_passages, write_jsonl
 
@@ -236,7 +238,7 @@ def test_codebook_added_must_be_a_version(tmp_path: Path, added: str) -> None:
 
 
 def test_write_labels_keeps_judged(tmp_path: Path) -> None:
-    from framing.labels import write_labels
+    from framing.labels.store import write_labels
 
     path = tmp_path / "out.jsonl"
     write_labels([LabelledPassage("p", "Oil.", (), "en", judged=("economy",))], path)

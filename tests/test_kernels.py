@@ -15,9 +15,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from framing import dedupe, kernels, vocab
-from framing.features import CharNgramVectorizer, WordNgramVectorizer
-from framing.text import StemAnalyzer, normalize
+from framing._fast import kernels, vocab
+from framing._fast.vectorizers import CharNgramVectorizer, WordNgramVectorizer
+from framing.core.text import StemAnalyzer, normalize
+from framing.inputs import duplicates as dedupe
 
 from .test_features import EDGE, TEXTS, assert_same, unicode_text
 
@@ -321,7 +322,7 @@ def test_a_scoring_run_loads_the_kernels_without_scipy_linalg_and_leaves_it_impo
     # nothing of the trick is left behind for later imports.
     program = (
         "import sys\n"
-        "from framing import kernels\n"
+        "from framing._fast import kernels\n"
         "kernels.ensure_compiled_for_scoring_run()\n"
         "print(bool(kernels._READY), 'scipy.linalg' in sys.modules, kernels._NUMBA_BLAS_PROBE in sys.modules)\n"
         "import scipy.linalg\n"
@@ -352,7 +353,7 @@ def test_band_keys_of_a_chunk_are_each_signatures_own() -> None:
 @given(st.lists(unicode_text, max_size=6))
 def test_words_at_are_the_slices_of_the_text(docs: list[str]) -> None:
     # The word path makes its distinct words' strings in one decode instead of one slice each.
-    from framing.text import folded_letters
+    from framing.core.text import folded_letters
 
     joined, points, letters, starts = folded_letters(docs)
     _, _, word_start, word_length = kernels.distinct_runs(points, ~letters, starts)

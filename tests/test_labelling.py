@@ -11,9 +11,9 @@ import pytest
 from typer.testing import CliRunner
 
 from framing.cli import app
-from framing.codebook import load_codebook
-from framing.errors import LabelError
-from framing.labelling import (
+from framing.core.errors import LabelError
+from framing.labels.codebook import load_codebook
+from framing.labels.manage import (
     append_record,
     check_tail,
     import_labels,
@@ -23,7 +23,7 @@ from framing.labelling import (
     remove_record,
     text_key,
 )
-from framing.labels import LabelledPassage, read_labels
+from framing.labels.store import LabelledPassage, read_labels
 
 from .conftest import CODEBOOK_TOML, FRAMES, read_jsonl, strip_ansi, write_csv, write_jsonl
 

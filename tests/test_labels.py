@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from framing.codebook import load_codebook
-from framing.errors import LabelError
-from framing.labels import label_counts, label_files, labels_digest, read_labels, write_labels
+from framing.core.errors import LabelError
+from framing.labels.codebook import load_codebook
+from framing.labels.store import label_counts, label_files, labels_digest, read_labels, write_labels
 
 from .conftest import FRAMES, make_passages, write_csv, write_jsonl
 

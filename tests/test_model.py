@@ -11,25 +11,13 @@ import numpy as np
 import pytest
 import sklearn
 
-from framing.errors import ModelError, OutputError, TrainingError
-from framing.labels import LabelledPassage, labels_digest
-from framing.model import (
-    MIN_POSITIVES,
-    MIN_TOPIC,
-    FrameModel,
-    ModelConfig,
-    _best_threshold,
-    card_path,
-    cv_groups,
-    frames_of,
-    infer_unit,
-    load_model,
-    read_card,
-    save_model,
-    train,
-    tune_thresholds,
-)
-from framing.scorer import RELEVANT
+from framing._fast.scorer import RELEVANT
+from framing.core.errors import ModelError, OutputError, TrainingError
+from framing.labels.store import MIN_POSITIVES, LabelledPassage, labels_digest
+from framing.model.config import ModelConfig
+from framing.model.files import card_path, load_model, read_card, save_model
+from framing.model.frame_model import FrameModel
+from framing.model.training import MIN_TOPIC, _best_threshold, cv_groups, frames_of, infer_unit, train, tune_thresholds
 
 from .conftest import FRAMES, OFF_TOPIC, article_passages, make_passages, off_topic_passages
 
@@ -308,12 +296,10 @@ def saved(tmp_path: Path, model: FrameModel) -> Path:
 @pytest.fixture
 def no_unpickling(monkeypatch: pytest.MonkeyPatch) -> None:
     """Fail the test if joblib.load is called at all."""
-    import joblib
-
     def refuse(*args, **kwargs):
         raise AssertionError("joblib.load called on an unverified file")
 
-    monkeypatch.setattr(joblib, "load", refuse)
+    monkeypatch.setattr("framing.model.files._unpickle_file", refuse)  # where model files are unpickled
 
 
 def test_a_changed_byte_is_refused_before_unpickling(saved: Path, no_unpickling: None) -> None:
@@ -373,7 +359,8 @@ def test_another_scikit_learn_version_is_refused_with_a_clear_message(saved: Pat
 
 
 def test_calibration_falls_back_to_the_base_rate_when_ranking_is_inverted() -> None:
-    from framing.model import apply_calibration, fit_calibration
+    from framing._fast.scorer import apply_calibration
+    from framing.model.training import fit_calibration
 
     # Out-of-fold decision values that rank the positives lowest: a Platt fit would
     # invert the scores; the fallback gives every text the frame's base rate (1/4).
@@ -392,7 +379,7 @@ def test_calibration_falls_back_to_the_base_rate_when_ranking_is_inverted() -> N
 
 
 def test_extra_passages_train_the_classifiers_but_not_the_thresholds(passages: list[LabelledPassage]) -> None:
-    from framing.evaluate import evaluate_model
+    from framing.model.evaluation import evaluate_model
 
     english = [p for p in passages if p.language == "en"]
     russian = [p for p in passages if p.language == "ru"]
@@ -411,7 +398,7 @@ def test_extra_passages_train_the_classifiers_but_not_the_thresholds(passages: l
 def test_out_of_fold_never_holds_out_the_extra_rows(monkeypatch: pytest.MonkeyPatch) -> None:
     from scipy import sparse
 
-    import framing.model as model_module
+    import framing.model.training as model_module
 
     # Four main rows in two groups, then two train-only rows.
     X = sparse.csr_matrix(np.arange(12, dtype=float).reshape(6, 2))
@@ -431,7 +418,7 @@ def test_out_of_fold_never_holds_out_the_extra_rows(monkeypatch: pytest.MonkeyPa
 
 
 def test_min_frames_is_chosen_on_texts_its_threshold_was_not_tuned_on() -> None:
-    from framing.model import MIN_FRAMES_CHOICES, choose_min_frames
+    from framing.model.training import MIN_FRAMES_CHOICES, choose_min_frames
 
     config = ModelConfig()
     rng = np.random.default_rng(3)
@@ -474,7 +461,7 @@ def test_a_model_saved_with_plain_scikit_learn_blocks_loads_with_the_fast_ones(t
 
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    from framing.features import CharNgramVectorizer, WordNgramVectorizer
+    from framing._fast.vectorizers import CharNgramVectorizer, WordNgramVectorizer
 
     old = copy.deepcopy(train(make_passages(), frames=list(FRAMES), random_state=0))
     for _, block in old.vectorizer.transformer_list:
@@ -517,8 +504,8 @@ def test_a_section_is_scored_as_the_sum_of_its_passages_counts(passages: list[La
     from scipy import sparse
     from sklearn.feature_extraction.text import CountVectorizer
 
-    from framing.cues import CueLexicon
-    from framing.scorer import apply_calibration
+    from framing._fast.scorer import apply_calibration
+    from framing.model.cues import CueLexicon
 
     cues = (("economy", ("sanctions", "oil", "нефть")), ("security", ("troops",)), ("identity", ("language",)))
     model = train(passages, frames=list(FRAMES), config=ModelConfig(cues=cues), random_state=0)

@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from framing import cli
-from framing.errors import InputError
-from framing.model import FrameModel
-from framing.parallel import WorkerError, available_cores, ordered_map
-from framing.score import score
+from framing._fast.pool import WorkerError, available_cores, ordered_map
+from framing.analysis.scoring import score
+from framing.cli import commands as cli
+from framing.core.errors import InputError
+from framing.model.frame_model import FrameModel
 
 from .conftest import article_texts, read_jsonl, write_jsonl
 
@@ -160,7 +160,7 @@ def test_cli_rejects_zero_jobs(tmp_path: Path, model_file: Path) -> None:
 
 
 def _sum_after_keeping_freed_memory(n: int) -> float:
-    from framing.parallel import keep_freed_memory
+    from framing._fast.pool import keep_freed_memory
 
     keep_freed_memory()
     big = np.arange(n * 1_000_000, dtype=np.float64)  # over glibc's 32 MB mmap threshold
@@ -174,7 +174,7 @@ def test_keep_freed_memory_in_a_worker_leaves_results_alone() -> None:
 
 
 def _keeps(_: int) -> bool:
-    from framing.parallel import keeps_freed_memory
+    from framing._fast.pool import keeps_freed_memory
 
     return keeps_freed_memory()
 
@@ -182,8 +182,8 @@ def _keeps(_: int) -> bool:
 def test_scoring_workers_keep_freed_memory_and_a_library_caller_does_not(model, monkeypatch) -> None:
     # A worker ends with the run, so it reuses what it frees instead of page-faulting fresh
     # pages for every chunk; a process that called score() as a library goes on after it.
-    from framing import parallel
-    from framing import score as score_module
+    from framing._fast import pool as parallel
+    from framing.analysis import scoring as score_module
 
     monkeypatch.setattr(parallel, "_KEEPING", [])
     got = list(ordered_map(_keeps, [1, 2], jobs=2, initializer=score_module._set_worker_model, initargs=(model, False)))
@@ -193,7 +193,7 @@ def test_scoring_workers_keep_freed_memory_and_a_library_caller_does_not(model, 
 
 
 def test_the_score_command_keeps_freed_memory(tmp_path: Path, model_file: Path, monkeypatch) -> None:
-    from framing import parallel
+    from framing._fast import pool as parallel
 
     monkeypatch.setattr(parallel, "_KEEPING", [])
     result = CliRunner().invoke(cli.app, ["score", str(_inputs(tmp_path)), "--model", str(model_file),

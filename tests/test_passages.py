@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from framing.passages import MIN_WORDS, is_clutter, split_passages
+from framing.inputs.passages import MIN_WORDS, is_clutter, split_passages
 
 EN_1 = "Kazakhstan will not recognise the separatist republics in eastern Ukraine, the president said on Friday."
 EN_2 = "Officials in Astana said the country would comply with Western sanctions and would not help Moscow evade them."
@@ -222,7 +222,7 @@ def test_teaser_header_swallows_at_most_two_short_lines():
      "via", "reuters/", "Getty Images", "Read more"]), max_size=30))
 def test_clutter_hints_never_hide_a_regex_match(words):
     # The substring pre-check may only skip searches that could not match.
-    from framing.passages import _BANNER, _BANNER_HINTS, _FURNITURE, _FURNITURE_HINTS, _may_match
+    from framing.inputs.passages import _BANNER, _BANNER_HINTS, _FURNITURE, _FURNITURE_HINTS, _may_match
 
     text = " ".join(words)
     if _FURNITURE.search(text):
@@ -234,7 +234,7 @@ def test_clutter_hints_never_hide_a_regex_match(words):
 @given(st.text(alphabet=st.sampled_from("ab \t\n\r\u00a0\u3000\u2028.Кя"), max_size=200))
 def test_paragraphs_are_folded_so_spaces_count_words(text: str) -> None:
     # split_passages counts a paragraph's words as its spaces plus one; that needs folded paragraphs.
-    from framing.passages import _folded_words, _paragraphs, _words
+    from framing.inputs.passages import _folded_words, _paragraphs, _words
 
     for paragraph in _paragraphs(text):
         assert paragraph and paragraph == " ".join(paragraph.split())
@@ -244,7 +244,7 @@ def test_paragraphs_are_folded_so_spaces_count_words(text: str) -> None:
 @given(st.text(alphabet=st.sampled_from("ab .!?\t\n\r\u00a0\u2028…"), max_size=200))
 def test_sentence_marks_of_folded_paragraphs_are_found_as_the_regex_finds_them(text: str) -> None:
     # split_passages looks for a full stop in its folded paragraphs with substring tests.
-    from framing.passages import _SENTENCE_MARK, _has_sentence_mark, _paragraphs
+    from framing.inputs.passages import _SENTENCE_MARK, _has_sentence_mark, _paragraphs
 
     for paragraph in _paragraphs(text):
         assert _has_sentence_mark(paragraph, folded=True) == (_SENTENCE_MARK.search(paragraph) is not None)
@@ -260,7 +260,7 @@ def test_sentence_marks_of_folded_paragraphs_are_found_as_the_regex_finds_them(t
 )
 def test_paragraphs_are_folded_whatever_the_characters(text: str) -> None:
     # Paragraphs that look folded already (printable, no double space) skip the folding.
-    from framing.passages import _paragraphs
+    from framing.inputs.passages import _paragraphs
 
     for paragraph in _paragraphs(text):
         assert paragraph == " ".join(paragraph.split())

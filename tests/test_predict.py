@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from sklearn.pipeline import FeatureUnion
 
-from framing.model import FrameModel
+from framing.model.frame_model import FrameModel
 
 from .test_features import EDGE, TEXTS
 
@@ -29,7 +29,7 @@ def test_block_decision_falls_back_for_weighted_unions(model: FrameModel) -> Non
 
 def test_decision_in_groups_of_rows_equals_one_group(model: FrameModel, monkeypatch) -> None:
     # Scoring builds the matrices of at most _ROW_CHARS characters at a time.
-    import framing.scorer as scorer_module
+    import framing._fast.scorer as scorer_module
 
     texts = TEXTS + EDGE
     whole = model._decision_of_texts(texts)
@@ -40,7 +40,7 @@ def test_decision_in_groups_of_rows_equals_one_group(model: FrameModel, monkeypa
 
 
 def test_row_groups_cover_every_text_once_in_order(monkeypatch) -> None:
-    import framing.scorer as scorer_module
+    import framing._fast.scorer as scorer_module
 
     monkeypatch.setattr(scorer_module, "_ROW_CHARS", 10)
     texts = ["a" * 4, "b" * 4, "c" * 30, "", "d" * 2, "e" * 9]

@@ -1,4 +1,4 @@
-"""framing.report: the terminal table, the charts and the self-contained HTML report,
+"""framing.render.comparison: the terminal table, the charts and the self-contained HTML report,
 rendered at the end in headless Chromium (skipped where Chromium is absent)."""
 
 from __future__ import annotations
@@ -21,8 +21,15 @@ from matplotlib.image import imread
 from matplotlib.patches import Rectangle
 from rich.console import Console
 
-from framing.compare import Comparison, compare, compare_files
-from framing.report import GROUP_COLOURS, comparison_table, forest_chart, prevalence_chart, render_html, time_chart
+from framing.analysis.groups import Comparison, compare, compare_files
+from framing.render.comparison import (
+    GROUP_COLOURS,
+    comparison_table,
+    forest_chart,
+    prevalence_chart,
+    render_html,
+    time_chart,
+)
 
 WORDS = {
     "a": "The pipeline carried oil to the port as exports grew and the pipeline expanded.",

@@ -9,10 +9,10 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from framing.cli import app
-from framing.codebook import load_codebook
-from framing.evaluate import evaluate_model
-from framing.labels import read_labels
-from framing.model import card_path, load_model
+from framing.labels.codebook import load_codebook
+from framing.labels.store import read_labels
+from framing.model.evaluation import evaluate_model
+from framing.model.files import card_path, load_model
 
 from .conftest import CODEBOOK_TOML, CORPUS, FRAMES, article_texts, make_passages, read_jsonl, strip_ansi, write_jsonl
 

@@ -23,13 +23,13 @@ import pytest
 import sklearn
 from typer.testing import CliRunner
 
-import framing.atomic
-import framing.cli
-from framing.atomic import backup_path
+import framing.cli.commands
+import framing.core.atomic
 from framing.cli import app
-from framing.errors import OutputError
-from framing.labels import LabelledPassage, read_labels, write_labels
-from framing.model import card_path
+from framing.core.atomic import backup_path
+from framing.core.errors import OutputError
+from framing.labels.store import LabelledPassage, read_labels, write_labels
+from framing.model.files import card_path
 
 from .conftest import CODEBOOK_TOML, CORPUS, article_texts, read_jsonl, strip_ansi, write_csv, write_jsonl
 
@@ -281,7 +281,7 @@ def no_unpickling(monkeypatch: pytest.MonkeyPatch) -> None:
     def refuse(*args, **kwargs):
         raise AssertionError("unpickled a model that should have been refused first")
 
-    monkeypatch.setattr("joblib.load", refuse)
+    monkeypatch.setattr("framing.model.files._unpickle_file", refuse)  # where model files are unpickled
 
 
 def score_with(model: Path, articles: Path, out_dir: Path, *starts: str) -> str:
@@ -365,7 +365,7 @@ def test_writing_to_a_full_device(model_file: Path, labels_file: Path) -> None:
 def test_scores_onto_a_full_disk(model_file: Path, articles_dir: Path, out_dir: Path,
                                  monkeypatch: pytest.MonkeyPatch) -> None:
     # The temporary files are real files in out/, but every byte written to them goes to /dev/full.
-    real = framing.atomic.make_temp
+    real = framing.core.atomic.make_temp
     made: list[Path] = []
 
     def on_a_full_disk(path: Path):
@@ -376,7 +376,7 @@ def test_scores_onto_a_full_disk(model_file: Path, articles_dir: Path, out_dir: 
         os.close(device)
         return fd, tmp
 
-    monkeypatch.setattr(framing.atomic, "make_temp", on_a_full_disk)
+    monkeypatch.setattr(framing.core.atomic, "make_temp", on_a_full_disk)
     out = out_dir / "s.jsonl"
     message = score_fails([articles_dir], model_file, out_dir, f"{out}: cannot write (No space left on device)")
     assert "free some space" in message
@@ -515,7 +515,7 @@ def test_sigint_in_the_middle_of_a_long_score(tmp_path: Path, model_file: Path, 
 def test_sigterm_cleans_up_as_sigint_does(tmp_path: Path, model_file: Path, out_dir: Path) -> None:
     # In this process, to spare a second start-up: the handler 'framing' installs, a real signal.
     big = big_batch(tmp_path / "big.jsonl", n=5_000)
-    previous = signal.signal(signal.SIGTERM, framing.cli._terminate)
+    previous = signal.signal(signal.SIGTERM, framing.cli.commands._terminate)
     stop = threading.Event()
 
     def kill_when_writing() -> None:
@@ -541,7 +541,7 @@ def test_sigterm_cleans_up_as_sigint_does(tmp_path: Path, model_file: Path, out_
 
 
 def test_disk_full_and_quota_messages_say_what_to_do(tmp_path: Path) -> None:
-    from framing.atomic import _cannot_write
+    from framing.core.atomic import _cannot_write
 
     for code in (errno.ENOSPC, errno.EDQUOT):
         message = str(_cannot_write(tmp_path / "x", OSError(code, os.strerror(code))))

@@ -14,12 +14,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from framing.corpus import Article
-from framing.errors import ModelError
-from framing.model import FrameModel, ModelConfig, load_model, save_model, scoring_state, train
-from framing.modelfile import card_path, sha256_of
-from framing.score import score, score_articles
-from framing.scorer import RELEVANT, Scorer, load_scorer
+from framing._fast.scorer import RELEVANT, Scorer
+from framing.analysis.scoring import score, score_articles
+from framing.core.errors import ModelError
+from framing.inputs.articles import Article
+from framing.model.config import ModelConfig
+from framing.model.files import card_path, load_model, load_scorer, save_model, scoring_state, sha256_of
+from framing.model.frame_model import FrameModel
+from framing.model.training import train
 
 from .conftest import FRAMES, OFF_TOPIC, article_texts, make_passages, off_topic_passages, read_jsonl
 from .test_features import EDGE, TEXTS
@@ -69,7 +71,7 @@ def test_stress_marks_do_not_change_a_russian_score(model: FrameModel, tmp_path:
 
 
 def test_rows_in_groups_score_as_one_group(model: FrameModel, tmp_path: Path, monkeypatch) -> None:
-    import framing.scorer as scorer_module
+    import framing._fast.scorer as scorer_module
 
     scorer = scorer_of(model, tmp_path)
     texts = TEXTS + EDGE + RUSSIAN
@@ -149,7 +151,7 @@ def test_the_score_command_does_not_import_scikit_learn(model_file: Path, tmp_pa
         f"'--out', {str(out)!r}, '--jobs', '1']\n"
         "try:\n    run()\nexcept SystemExit as exit:\n    code = exit.code\n"
         "heavy = [m for m in sys.modules if m.split('.')[0] == 'sklearn' or m.startswith(('scipy.sparse', "
-        "'scipy.stats', 'scipy.linalg')) or m in ('framing.model', 'framing.features')]\n"
+        "'scipy.stats', 'scipy.linalg')) or m in ('framing.model.frame_model', 'framing._fast.vectorizers')]\n"
         "print(code, heavy)\n"
     )
     done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=300)

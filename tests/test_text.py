@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import framing.text as text_module
-from framing.text import StemAnalyzer, detect_language, fold_words, normalize, stem, tokenize, tokens_of
+import framing.core.text as text_module
+from framing.core.text import StemAnalyzer, detect_language, fold_words, normalize, stem, tokenize, tokens_of
 
 
 @pytest.mark.parametrize(

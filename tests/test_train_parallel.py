@@ -12,10 +12,12 @@ from typing import Any
 import numpy as np
 import pytest
 
-import framing.model as model_module
-from framing.errors import TrainingError
-from framing.labels import LabelledPassage
-from framing.model import FrameModel, ModelConfig, train
+import framing.model.training as model_module
+from framing.core.errors import TrainingError
+from framing.labels.store import LabelledPassage
+from framing.model.config import ModelConfig
+from framing.model.frame_model import FrameModel
+from framing.model.training import train
 
 from .conftest import FRAMES, make_passages
 
@@ -130,7 +132,8 @@ def test_the_feature_matrix_is_not_left_behind_after_training() -> None:
 @needs_fork
 @pytest.mark.parametrize("with_cues", [False, True])
 def test_feature_blocks_fitted_in_workers_equal_those_fitted_here(with_cues: bool) -> None:
-    from framing.model import build_vectorizer, fit_features
+    from framing.model.config import build_vectorizer
+    from framing.model.training import fit_features
 
     cues = (("economy", ("sanctions", "санкции")), ("security", ("troops", "войска"))) if with_cues else None
     config = ModelConfig(cues=cues)
@@ -150,7 +153,8 @@ def test_feature_blocks_fitted_in_workers_equal_those_fitted_here(with_cues: boo
 
 
 def test_feature_fitting_runs_in_this_process_for_small_text(monkeypatch: pytest.MonkeyPatch) -> None:
-    from framing.model import build_vectorizer, fit_features
+    from framing.model.config import build_vectorizer
+    from framing.model.training import fit_features
 
     calls: list[int] = []
     monkeypatch.setattr(model_module, "_fit_block", lambda i: calls.append(i))

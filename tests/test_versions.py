@@ -11,11 +11,14 @@ import pytest
 from typer.testing import CliRunner
 
 from framing.cli import app
-from framing.errors import ModelError, TrainingError
-from framing.evaluate import evaluate_model, scores_from_predictions
-from framing.labels import LabelledPassage
-from framing.model import FrameModel, card_path, train
-from framing.versions import compare_models, lineage
+from framing.core.errors import ModelError, TrainingError
+from framing.core.metrics import scores_from_predictions
+from framing.labels.store import LabelledPassage
+from framing.model.evaluation import evaluate_model
+from framing.model.files import card_path
+from framing.model.frame_model import FrameModel
+from framing.model.history import compare_models, lineage
+from framing.model.training import train
 
 from .conftest import FRAMES, strip_ansi
 
@@ -133,7 +136,7 @@ def test_cli_train_records_parent_and_never_overwrites_silently(
 
 
 def test_cli_evaluate_against(tmp_path: Path, labels_file: Path, model_file: Path, older: FrameModel) -> None:
-    from framing.model import save_model
+    from framing.model.files import save_model
 
     old_file = tmp_path / "old.joblib"
     save_model(older, old_file)

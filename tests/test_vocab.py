@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import sparse
 
-from framing.text import StemAnalyzer
-from framing.vocab import CueTable, cue_counts, merge_rows
+from framing._fast.vocab import CueTable, cue_counts, merge_rows
+from framing.core.text import StemAnalyzer
 
 WORDS = ["sanctions", "oil", "exports", "the", "troops", "border", "нефть", "санкции", "и", "рост", "exporting"]
 

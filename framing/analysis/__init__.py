@@ -1,0 +1,1 @@
+"""What a model says about texts: scoring, comparing groups, explaining, inspecting, suggesting labels."""

@@ -1,0 +1,1 @@
+"""What is scored: articles from files, folders, JSONL, CSV and web pages; passages; near-duplicates."""

@@ -1,0 +1,1 @@
+"""Labelled passages and the codebook: reading, writing, importing, migrating and counting labels."""
