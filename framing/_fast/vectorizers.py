@@ -30,7 +30,7 @@ import numpy as np
 from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from ..core.text import _STOP, StemAnalyzer, stem, tokens_of
+from ..core.text import STOP_WORDS, StemAnalyzer, stem, tokens_of
 from . import kernels
 from .vocab import (
     NgramTable,
@@ -368,7 +368,7 @@ def _stem_ngrams(
     stems = list(map(stem, words))
     stem_ids: dict[str, int] = {}
     word_stem = np.fromiter((stem_ids.setdefault(s, len(stem_ids)) for s in stems), dtype=np.int64, count=len(words))
-    word_stop = np.fromiter((w in _STOP for w in words), dtype=bool, count=len(words))
+    word_stop = np.fromiter((w in STOP_WORDS for w in words), dtype=bool, count=len(words))
     ids = np.fromiter(map(index.__getitem__, flat), dtype=np.int64, count=len(flat))
     rows = np.repeat(np.arange(len(docs), dtype=np.int64), lengths)
     if analyzer.stop_words:  # dropped before n-grams are formed, as the analyzer does

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from ..core.text import _STOP, StemAnalyzer, folded_letters, stem, tokens_of
+from ..core.text import STOP_WORDS, StemAnalyzer, folded_letters, stem, tokens_of
 from . import kernels
 
 __all__ = [
@@ -193,7 +193,7 @@ class WordCodes(dict[str, int]):
         self.unknown = unknown
 
     def __missing__(self, word: str) -> int:
-        code = (self.stem_ids.get(stem(word), self.unknown) << 1) | (word in _STOP)
+        code = (self.stem_ids.get(stem(word), self.unknown) << 1) | (word in STOP_WORDS)
         if len(self) >= _MAX_WORDS:
             self.clear()
         self[word] = code

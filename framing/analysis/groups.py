@@ -38,8 +38,8 @@ import numpy as np
 
 from ..core.atomic import atomic_write, check_writable
 from ..core.errors import InputError, OutputError
+from ..core.records import csv_records, jsonl_records
 from ..core.text import detect_language, tokenize
-from ..inputs.articles import _open_lines
 from .statistics import (
     cluster_share_interval,
     max_z_threshold,
@@ -105,29 +105,6 @@ class ScoreData:
     sources: list[str] = field(default_factory=list)
     article_origins: list[tuple[str, int]] = field(default_factory=list)
     passage_origins: list[tuple[str, int]] = field(default_factory=list)
-
-
-def _csv_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
-    lines = (line for _, line in _open_lines(path))
-    reader = csv.DictReader(lines)
-    try:
-        for row in reader:
-            yield reader.line_num, {k: v for k, v in row.items() if k is not None}
-    except csv.Error as exc:
-        raise InputError(f"malformed CSV ({exc})", path=path, line=reader.line_num) from None
-
-
-def _jsonl_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
-    for number, line in _open_lines(path):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"malformed JSON ({exc.msg}, column {exc.colno})", path=path, line=number) from None
-        if not isinstance(record, dict):
-            raise InputError("each line must be a JSON object", path=path, line=number)
-        yield number, record
 
 
 def _unflatten(row: dict[str, Any], path: Path, line: int) -> dict[str, Any]:
@@ -253,7 +230,7 @@ def read_scores(paths: Iterable[str | Path]) -> ScoreData:
             raise InputError("scores must be .jsonl or .csv files written by 'framing score'", path=path)
         data.sources.append(str(path))
         kind: str | None = None
-        rows = _jsonl_rows(path) if suffix == ".jsonl" else _csv_rows(path)
+        rows = jsonl_records(path) if suffix == ".jsonl" else csv_records(path)
         count = 0
         for line, raw in rows:
             record = _unflatten(raw, path, line) if suffix == ".csv" else raw

@@ -34,8 +34,9 @@ from .._fast.pool import MAP_ABOVE, available_cores, keep_freed_memory, keeps_fr
 from .._fast.scorer import RELEVANT, Scorer
 from ..core.atomic import atomic_write, check_writable, is_special
 from ..core.errors import InputError, InputWarning, OutputError
+from ..core.records import OnError, OnWarning
 from ..core.text import detect_language
-from ..inputs.articles import Article, OnError, OnWarning, read_articles
+from ..inputs.articles import Article, read_articles
 from ..inputs.duplicates import WINDOW, NearDuplicates, band_keys, signatures
 from ..inputs.passages import section_starts, split_passages
 from ..model.files import load_scorer

@@ -4,7 +4,7 @@ Words here never appear in those lists: function words in all their common
 forms (Russian inflects them, so «который» alone misses «котором») and the
 boilerplate of news copy (dates, datelines, agency names, "video", reporting
 verbs), which set outlets apart without saying anything about framing.
-The model's features use their own, shorter list (:data:`framing.core.text._STOP`):
+The model's features use their own, shorter list (:data:`framing.core.text.STOP_WORDS`):
 this one is for reading comparisons only, so changing it changes no score.
 
 Words are in the folded form :func:`framing.core.text.tokenize` makes (lower case,
@@ -13,7 +13,7 @@ Words are in the folded form :func:`framing.core.text.tokenize` makes (lower cas
 
 from __future__ import annotations
 
-from ..core.text import _STOP
+from ..core.text import STOP_WORDS as FEATURE_STOP_WORDS
 
 __all__ = ["ENGLISH", "RUSSIAN", "STOP_WORDS"]
 
@@ -69,4 +69,4 @@ RUSSIAN = frozenset(
     один одна одно два две три четыре пять первый первая первое""".split()
 )
 
-STOP_WORDS = frozenset(_STOP | ENGLISH | RUSSIAN)
+STOP_WORDS = frozenset(FEATURE_STOP_WORDS | ENGLISH | RUSSIAN)

@@ -80,7 +80,7 @@ _STEMMERS = _snowball_stemmers()
 # ("sovereignty of" -> "sovereignti kazakhstan" after removal is not wanted either,
 # so removal happens before n-grams are formed). Short hand-written lists: the
 # nltk stopwords corpus needs a download.
-_STOP = frozenset(
+STOP_WORDS = frozenset(
     """a an the and or but if of to in on at by for with from as is are was were be been being
     it its this that these those he she they them his her their we our you your i me my not no
     so than too very can will would should could may might must do does did has have had also
@@ -347,7 +347,7 @@ class StemAnalyzer:
     def __call__(self, doc: str) -> list[str]:
         words = tokenize(doc)
         if self.stop_words:
-            words = [w for w in words if w not in _STOP]
+            words = [w for w in words if w not in STOP_WORDS]
         stems = list(map(stem, words))  # map over the cached stemmer: no Python-level loop
         low, high = self.ngram_range
         out: list[str] = []

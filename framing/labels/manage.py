@@ -27,8 +27,8 @@ from typing import Any
 
 from ..core.atomic import atomic_write, backup_path, check_writable
 from ..core.errors import InputError, LabelError
+from ..core.records import csv_records, find_column, jsonl_records
 from ..core.text import LANGUAGES, detect_language, normalize
-from ..inputs.articles import _column, _csv_records, _jsonl_records
 from .codebook import Codebook, closest_frame, load_codebook
 from .store import AUTHORED, LABEL_SUFFIXES, LabelledPassage, label_files, read_labels
 
@@ -163,7 +163,7 @@ class _Candidate:
 
 def _field(record: dict[str, Any], wanted: str) -> str | None:
     """The key of ``record`` meaning column ``wanted`` (CSV headers match loosely)."""
-    return _column([k for k in record if isinstance(k, str)], wanted)
+    return find_column([k for k in record if isinstance(k, str)], wanted)
 
 
 def _split_frames(value: Any, *, sep: str, path: Path, line: int) -> list[str]:
@@ -195,9 +195,9 @@ def _read_import(
 ) -> list[tuple[int, str, list[str], dict[str, Any]]]:
     """(line, clean text, frames, record to write) for every record of one file, validated."""
     if path.suffix.lower() == ".jsonl":
-        records = _jsonl_records(path)
+        records = jsonl_records(path)
     elif path.suffix.lower() == ".csv":
-        records = _csv_records(path, required=text_col, hint="; choose it with --text-col")
+        records = csv_records(path, required=text_col, hint="; choose it with --text-col")
     else:
         raise LabelError("labels to import must be .csv or .jsonl", path=path)
     out = []
@@ -714,7 +714,7 @@ def _migrate_file(path: Path, steps: list[tuple[list[str], str]], carried: set[s
     if path.suffix.lower() == ".jsonl":
         lines = []
         try:
-            for _, record in _jsonl_records(path):
+            for _, record in jsonl_records(path):
                 if _migrate_record(record, steps, csv_sep=None, carried=carried):
                     changed += 1
                 lines.append(json.dumps(record, ensure_ascii=False) + "\n")
@@ -725,16 +725,16 @@ def _migrate_file(path: Path, steps: list[tuple[list[str], str]], carried: set[s
     import csv
     import io
 
-    from ..inputs.articles import _open_lines
+    from ..core.records import open_lines
 
     try:
-        reader = csv.DictReader(line for _, line in _open_lines(path))
+        reader = csv.DictReader(line for _, line in open_lines(path))
         header = [c for c in (reader.fieldnames or []) if c is not None]
         rows = list(reader)
     except (InputError, csv.Error) as exc:
         reason = exc.reason if isinstance(exc, InputError) else f"malformed CSV ({exc})"
         raise LabelError(reason, path=path) from None
-    names = {"frames": _column(header, "frames"), "judged": _column(header, "judged")}
+    names = {"frames": find_column(header, "frames"), "judged": find_column(header, "judged")}
     for row in rows:
         record = {key: row.get(name) for key, name in names.items() if name is not None}
         if _migrate_record(record, steps, csv_sep=";", carried=carried):

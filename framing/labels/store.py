@@ -24,8 +24,8 @@ from typing import Any
 
 from ..core.atomic import atomic_write
 from ..core.errors import InputError, LabelError
+from ..core.records import csv_records, jsonl_records
 from ..core.text import LANGUAGES, detect_language
-from ..inputs.articles import _csv_records, _jsonl_records
 from .codebook import Codebook, closest_frame
 
 __all__ = ["LabelledPassage", "read_labels", "write_labels", "label_files", "labels_digest", "label_counts"]
@@ -116,9 +116,9 @@ def read_labels(
     seen_ids: dict[str, str] = {}
     for path in label_files(paths):
         records = (
-            _jsonl_records(path)
+            jsonl_records(path)
             if path.suffix.lower() == ".jsonl"
-            else _csv_records(path, required="text", optional=_OTHER_FIELDS)
+            else csv_records(path, required="text", optional=_OTHER_FIELDS)
         )
         try:
             for number, record in records:

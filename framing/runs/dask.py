@@ -39,7 +39,8 @@ from .._fast.pool import available_cores
 from .._fast.scorer import Scorer
 from ..analysis.scoring import CHUNK, ScoreSummary, _chunks, _Run, _score_for_writing
 from ..core.errors import FramingError, InputError, OutputError
-from ..inputs.articles import TABLE_SUFFIXES, OnError, OnWarning, expand_patterns, read_articles
+from ..core.records import OnError, OnWarning
+from ..inputs.articles import TABLE_SUFFIXES, expand_patterns, read_articles
 from ..inputs.duplicates import WINDOW
 
 if TYPE_CHECKING:

@@ -31,8 +31,8 @@ from rich.text import Text
 
 from ..core.atomic import atomic_write, check_writable
 from ..core.errors import InputError, LabelError
+from ..core.records import jsonl_records
 from ..core.text import LANGUAGES, detect_language
-from ..inputs.articles import _jsonl_records
 from ..labels.codebook import Codebook
 from ..labels.manage import append_record, check_tail, existing_labels, remove_record, text_key
 from ..labels.store import AUTHORED
@@ -100,7 +100,7 @@ def _read_queue(path: Path) -> list[dict[str, Any]]:
     items: list[dict[str, Any]] = []
     seen: set[str] = set()
     try:
-        for line, record in _jsonl_records(path):
+        for line, record in jsonl_records(path):
             text = record.get("text")
             if not isinstance(text, str) or not text.strip():
                 raise LabelError("no 'text' in this queue record", path=path, line=line)
