@@ -41,9 +41,11 @@ test: install
 docs: install
 	$(BIN)/python scripts/gen_cli_docs.py
 
+# ruff, mypy, then the import rule (the contracts in pyproject.toml: layers, and who may use _fast).
 lint: install
 	$(BIN)/ruff check framing tests scripts
 	$(BIN)/mypy framing
+	$(BIN)/lint-imports
 
 # Accuracy benchmarks on the external SemEval data (never copied into the repo)
 # and on the seed passages, then the speed and memory benchmark. Pass

@@ -27,13 +27,13 @@ from framing.analysis.groups import (
     _permutation_p,
     benjamini_hochberg,
     compare,
-    compare_files,
     log_odds,
     period_of,
     read_scores,
 )
 from framing.cli import app
 from framing.core.errors import InputError, OutputError
+from framing.runs.comparing import compare_files
 
 ROOT = Path(__file__).resolve().parent.parent
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
@@ -589,9 +589,9 @@ def seed_scores(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     Three frames and 200 labels keep this to a couple of seconds; ``compare``
     sees the same kind of files the default model would write.
     """
-    from framing.analysis.scoring import score
     from framing.labels.store import read_labels
     from framing.model.training import train
+    from framing.runs.scoring import score
 
     folder = tmp_path_factory.mktemp("seeds")
     labels = read_labels([ROOT / "labels" / "authored-en-1.jsonl"])

@@ -13,11 +13,11 @@ import pytest
 from distributed import LocalCluster
 from typer.testing import CliRunner
 
-from framing.analysis.scoring import score
 from framing.cli import app
 from framing.core.errors import InputError
 from framing.model.frame_model import FrameModel
 from framing.runs.dask import DaskEngineError, score_dask
+from framing.runs.scoring import score
 
 from .conftest import article_texts, read_jsonl, strip_ansi
 

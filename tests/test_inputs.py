@@ -18,7 +18,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from framing.analysis.scoring import score
 from framing.core.encoding import decode_bytes
 from framing.core.errors import InputError, InputWarning
 from framing.inputs.articles import read_articles
@@ -26,6 +25,7 @@ from framing.inputs.duplicates import NearDuplicates
 from framing.inputs.passages import is_clutter, split_passages
 from framing.inputs.webpages import declared_charset, extract_html
 from framing.model.frame_model import FrameModel
+from framing.runs.scoring import score
 
 from .conftest import CORPUS, article_texts, read_jsonl, write_jsonl
 

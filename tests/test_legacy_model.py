@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 import framing
-from framing.analysis.scoring import score
+from framing.runs.scoring import score
 
 LEGACY = Path(__file__).parent / "data" / "legacy-model"
 SEEDS = Path(__file__).parent.parent / "seeds"

@@ -10,10 +10,10 @@ import pytest
 from typer.testing import CliRunner
 
 from framing._fast.pool import WorkerError, available_cores, ordered_map
-from framing.analysis.scoring import score
 from framing.cli import commands as cli
 from framing.core.errors import InputError
 from framing.model.frame_model import FrameModel
+from framing.runs.scoring import score
 
 from .conftest import article_texts, read_jsonl, write_jsonl
 
@@ -183,7 +183,7 @@ def test_scoring_workers_keep_freed_memory_and_a_library_caller_does_not(model, 
     # A worker ends with the run, so it reuses what it frees instead of page-faulting fresh
     # pages for every chunk; a process that called score() as a library goes on after it.
     from framing._fast import pool as parallel
-    from framing.analysis import scoring as score_module
+    from framing.runs import scoring as score_module
 
     monkeypatch.setattr(parallel, "_KEEPING", [])
     got = list(ordered_map(_keeps, [1, 2], jobs=2, initializer=score_module._set_worker_model, initargs=(model, False)))

@@ -21,7 +21,7 @@ from matplotlib.image import imread
 from matplotlib.patches import Rectangle
 from rich.console import Console
 
-from framing.analysis.groups import Comparison, compare, compare_files
+from framing.analysis.groups import Comparison, compare
 from framing.render.comparison import (
     GROUP_COLOURS,
     comparison_table,
@@ -30,6 +30,7 @@ from framing.render.comparison import (
     render_html,
     time_chart,
 )
+from framing.runs.comparing import compare_files
 
 WORDS = {
     "a": "The pipeline carried oil to the port as exports grew and the pipeline expanded.",

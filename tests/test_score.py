@@ -11,11 +11,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from framing.analysis.scoring import score, score_articles
+from framing.analysis.scoring import score_articles
 from framing.core.errors import InputError, OutputError
 from framing.inputs.articles import Article, read_articles
 from framing.inputs.passages import SECTION_WORDS, split_passages
 from framing.model.frame_model import FrameModel
+from framing.runs.scoring import score
 
 from .conftest import FRAMES, article_texts, make_passages, read_csv, read_jsonl, write_jsonl
 
@@ -236,7 +237,7 @@ def test_what_workers_send_reads_back_as_they_made_it(model: FrameModel) -> None
     # Chunks go to the workers as pickled articles; signatures and band keys come back as bytes.
     import pickle
 
-    from framing.analysis.scoring import _received, _score_for_writing, _score_to_send, _set_worker_model
+    from framing.runs.scoring import _received, _score_for_writing, _score_to_send, _set_worker_model
 
     chunk = [Article(name, text, {"outlet": "x"}, f"in.jsonl:{i}") for i, (name, text) in
              enumerate(article_texts().items())] + [Article("menu", "Home | News | Sport", {}, "in.jsonl:9")]

@@ -15,13 +15,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from framing._fast.scorer import RELEVANT, Scorer
-from framing.analysis.scoring import score, score_articles
+from framing.analysis.scoring import score_articles
 from framing.core.errors import ModelError
 from framing.inputs.articles import Article
 from framing.model.config import ModelConfig
 from framing.model.files import card_path, load_model, load_scorer, save_model, scoring_state, sha256_of
 from framing.model.frame_model import FrameModel
 from framing.model.training import train
+from framing.runs.scoring import score
 
 from .conftest import FRAMES, OFF_TOPIC, article_texts, make_passages, off_topic_passages, read_jsonl
 from .test_features import EDGE, TEXTS

@@ -25,14 +25,13 @@ from rich.table import Table
 from typer.core import TyperGroup
 
 from .. import __version__
-from .._fast.pool import MAP_ABOVE, keep_freed_memory
-from ..analysis.scoring import ScoreSummary, score
 from ..core.atomic import atomic_write, check_writable
 from ..core.errors import FramingError, InputWarning, ModelError
 from ..inputs.duplicates import WINDOW
 from ..labels.codebook import Codebook, load_codebook
 from ..labels.store import read_labels
 from ..model.files import card_path, check_model_path
+from ..runs.scoring import ScoreSummary, dedicate_process, score
 
 # Commands import what only they need inside them: scikit-learn, which training,
 # evaluating and explaining need, takes about 2 s to import, and scoring can do without it.
@@ -338,12 +337,7 @@ def score_cmd(
                 **common,
             )
         else:
-            # This process ends with the run: it reuses the memory it frees instead of
-            # page-faulting fresh pages for every chunk (0.16 of 1.38 ms an article).
-            keep_freed_memory(map_above=MAP_ABOVE)
-            from .._fast.kernels import ensure_compiled_for_scoring_run
-
-            ensure_compiled_for_scoring_run()  # a quicker start, for a process of our own
+            dedicate_process()  # this process ends with the run
             summary = score(inputs, jobs=jobs, on_progress=progress.update, **common)
     _print_score_summary(summary)
 
@@ -528,8 +522,8 @@ def compare_cmd(
     ] = False,
 ) -> None:
     """Compare frame prevalence between groups: differences, intervals, q-values, distinctive words."""
-    from ..analysis.groups import compare_files
     from ..render.comparison import comparison_table
+    from ..runs.comparing import compare_files
 
     result = compare_files(
         scores, by=by, unit=unit, over=over, report=report, json_out=json_out, csv_out=csv_out,

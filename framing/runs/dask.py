@@ -2,7 +2,7 @@
 
 The work is split by shard (one JSONL or CSV file of articles): one task per
 shard reads it on a worker, scores it with the chunk function of the local
-engine (:func:`framing.analysis.scoring._score_for_writing`) and writes a *part* into a
+engine (:func:`framing.runs.scoring._score_for_writing`) and writes a *part* into a
 parts folder that the workers and this process share. This process then goes
 through the parts in shard order, links near-duplicates exactly as the local
 engine does (which needs every earlier article, so it cannot be done by
@@ -37,11 +37,12 @@ import numpy as np
 
 from .._fast.pool import available_cores
 from .._fast.scorer import Scorer
-from ..analysis.scoring import CHUNK, ScoreSummary, _chunks, _Run, _score_for_writing
+from ..analysis.scoring import CHUNK, chunked
 from ..core.errors import FramingError, InputError, OutputError
 from ..core.records import OnError, OnWarning
 from ..inputs.articles import TABLE_SUFFIXES, expand_patterns, read_articles
 from ..inputs.duplicates import WINDOW
+from .scoring import ScoreSummary, _Run, _score_for_writing
 
 if TYPE_CHECKING:
     from ..model.frame_model import FrameModel
@@ -105,7 +106,7 @@ def _score_shard(
             on_warning=warn,
         )
         with contextlib.suppress(_Stop):
-            for chunk in _chunks(articles, chunk_size):
+            for chunk in chunked(articles, chunk_size):
                 for item in _score_for_writing(chunk, model=model, passage_records=passage_records):
                     if item[0] == "error":
                         bad(item[1])
@@ -233,7 +234,7 @@ def score_dask(
     on_progress: Callable[[int], None] | None = None,
     timeout: float = 30.0,
 ) -> ScoreSummary:
-    """Score JSONL or CSV shards on a Dask cluster; outputs as :func:`framing.analysis.scoring.score` writes them.
+    """Score JSONL or CSV shards on a Dask cluster; outputs as :func:`framing.runs.scoring.score` writes them.
 
     Parameters
     ----------
@@ -244,7 +245,7 @@ def score_dask(
         A model file (checked against its card) or a loaded model. It is
         loaded here and sent once to each worker.
     out, passages_out : path
-        As :func:`framing.analysis.scoring.score`.
+        As :func:`framing.runs.scoring.score`.
     scheduler : str, default="local"
         A scheduler address (``tcp://host:8786``), or ``"local"`` to start a
         :class:`distributed.LocalCluster` of one single-threaded process per
@@ -254,7 +255,7 @@ def score_dask(
         process alike; a folder of this run is made in it and removed at the end,
         also on failure. Default: beside ``out``.
     force, keep_records, skip_bad, on_skip, on_warning, text_field, id_field, chunk_size, dedupe_window
-        As :func:`framing.analysis.scoring.score`.
+        As :func:`framing.runs.scoring.score`.
     n_workers : int, optional
         Worker processes of ``scheduler="local"`` (default: every available core).
     on_progress : callable, optional
@@ -268,7 +269,7 @@ def score_dask(
         Dask is not installed, the scheduler cannot be reached or has no
         workers, or a worker failed.
     InputError, OutputError, ModelError
-        As :func:`framing.analysis.scoring.score`.
+        As :func:`framing.runs.scoring.score`.
     """
     out = Path(out)
     if n_workers is not None and n_workers < 1:
