@@ -692,8 +692,8 @@ def ensure_compiled_for_scoring_run() -> None:
     """:func:`ensure_compiled`, without numba setting up compiled linear algebra.
 
     For a process that ends with its scoring run (``framing score``): numba's
-    first load of a compiled function imports scipy.linalg to find a BLAS, about
-    0.2-0.5 s of the run's 2.6 s start-up here, and none of these kernels uses
+    first load of a compiled function imports scipy.linalg to find a BLAS, a
+    sizeable part of the run's start-up, and none of these kernels uses
     one. numba is shown the BLAS module as missing while the kernels load, and
     so skips it; afterwards scipy.linalg imports as usual, but functions compiled
     later in this process cannot use ``np.dot`` or ``np.linalg``. Hence not in
@@ -762,5 +762,5 @@ def _plain(array: np.ndarray, dtype: Any) -> np.ndarray:
     # is another type: every call gets writable C-contiguous arrays of one dtype, the
     # types ensure_compiled builds, so nothing compiles later (in a worker, say).
     if type(array) is np.ndarray and array.dtype == dtype and array.flags.c_contiguous and array.flags.writeable:
-        return array  # as np.require would return it, without its 7 us of checks (linking calls per article)
+        return array  # as np.require would return it, without its checks (linking calls this per article)
     return np.require(array, dtype=dtype, requirements=["C", "W"])

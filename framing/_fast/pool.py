@@ -133,9 +133,8 @@ def keep_freed_memory(*, map_above: int | None = None) -> None:
 
     glibc maps large allocations afresh and unmaps them when freed, and gives
     the top of the heap back when enough of it is free, so a process that makes
-    and frees big temporaries page-faults every page of every one: 17 of 128
-    CPU-seconds of training on 10,000 passages were the kernel's, and 0.16 of
-    1.38 ms an article scoring (each page zeroed anew). Kept, the pages are
+    and frees big temporaries page-faults every page of every one, a noticeable
+    share of training and scoring time (each page zeroed anew). Kept, the pages are
     reused. ``map_above``: allocations larger than this many bytes are still
     mapped and returned when freed (at most :data:`MAP_ABOVE`); by default none
     is. Meant for processes that end with their run: the heap stays at its peak

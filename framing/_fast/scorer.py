@@ -4,8 +4,8 @@ A model file holds, beside the scikit-learn model, its *scoring form*: for each
 feature block its vocabulary, idf and tf-idf settings, the classifiers' weights
 stacked into one matrix, the calibration and the thresholds, all numpy arrays
 and plain Python (:func:`framing.model.files.scoring_state` makes it). ``framing
-score`` reads only that, so it never imports scikit-learn, which takes about
-2 s of every run's start-up here, and it does not unpickle the model's
+score`` reads only that, so it never imports scikit-learn, which takes seconds
+of every run's start-up, and it does not unpickle the model's
 scikit-learn objects.
 
 The probabilities are the model's own, bit for bit: the blocks count with the
@@ -75,9 +75,8 @@ _READABLE_VERSIONS = (1, 2)
 RELEVANT = 0.6
 # Characters of text whose counts are built at a time when scoring: about 150
 # articles of 3 kB, whose temporaries stay a few tens of MB whatever the batch.
-# Larger groups share more of their words, which are looked up once a group: on
-# 2,000 benchmark articles 0.52 -> 0.41-0.48 ms an article against 250,000
-# characters, on the SemEval articles 1.06-1.28 -> 0.98-1.14 ms.
+# Larger groups share more of their words, which are looked up once a group
+# (faster than groups half this size on the benchmark and SemEval articles).
 _ROW_CHARS = 500_000
 
 

@@ -34,7 +34,7 @@ from ..model.files import card_path, check_model_path
 from ..runs.scoring import ScoreSummary, dedicate_process, score
 
 # Commands import what only they need inside them: scikit-learn, which training,
-# evaluating and explaining need, takes about 2 s to import, and scoring can do without it.
+# evaluating and explaining need, takes seconds to import, and scoring can do without it.
 
 out_console = Console()
 err_console = Console(stderr=True)

@@ -40,7 +40,7 @@ def _snowball_stemmers() -> dict[str, Any]:
     """nltk's Snowball stemmers for English and Russian, imported quickly where possible.
 
     ``import nltk`` runs nltk's package ``__init__``, which loads most of nltk plus
-    scipy.stats and parts of scikit-learn: 3-5 s on every command start, for
+    scipy.stats and parts of scikit-learn: seconds on every command start, for
     stemmers that need none of it. So the stemmer module is first imported with
     a bare stand-in for the ``nltk`` package (and for ``nltk.corpus``, whose
     stopword lists the stemmers use only with ``ignore_stopwords=True``). If

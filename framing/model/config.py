@@ -42,9 +42,9 @@ class ModelConfig:
     # "frame": each frame's own threshold, chosen for that frame's F1.
     threshold_mode: str = "shared"
     max_iter: int = 2000
-    # liblinear's stopping tolerance. scikit-learn's default, 1e-4, takes about 18 passes
-    # over the data on 10,000 passages where 1e-3 takes 14 (training 58 s -> 44 s) and moves
-    # decision values by about 1e-4; the SemEval CV figures stay the same to four places.
+    # liblinear's stopping tolerance. scikit-learn's default, 1e-4, takes more passes over
+    # the data for decision values that differ by about 1e-4; the SemEval CV figures stay the
+    # same to four places (training time: scripts/bench_speed.py).
     # (liblinear's own default for this solver is 0.1.)
     tol: float = 1e-3
     # Opt-in cue-lexicon features: (frame, cue phrases in any language) pairs, e.g.
