@@ -70,7 +70,7 @@ bench-speed: install
 	$(BIN)/python scripts/bench_speed.py $(SPEED_ARGS)
 
 # The statistics of framing compare checked with known truth: interval coverage, test size,
-# word-mark false rates, error across contrasts (the long version of tests/test_compare_simulation.py).
+# word-mark false rates, error across contrasts (the long version of tests/analysis/test_statistics.py).
 bench-stats: install
 	$(BIN)/python scripts/bench_stats.py $(STATS_ARGS)
 

@@ -1,4 +1,4 @@
-"""The long version of tests/test_compare_simulation.py: coverage, size and false-mark rates.
+"""The long version of tests/analysis/test_statistics.py: coverage, size and false-mark rates.
 
 Run with ``make bench-stats``; the figures go in docs/benchmarks.md ("Statistics of compare").
 Exact figures (article-mode coverage, the unconditional test's size) are computed over every
@@ -27,7 +27,7 @@ from framing.analysis.statistics import (
     unconditional_test,
     wilson_interval,
 )
-from tests.test_compare_simulation import bursty_articles, clustered_draw
+from tests.analysis.test_statistics import bursty_articles, clustered_draw
 
 SIZES = (10, 30, 100, 500)
 SHARES = (0.05, 0.1, 0.2, 0.3, 0.5)

@@ -1,7 +1,7 @@
 """Small-sample statistics for comparing shares between groups of coverage.
 
 Pure functions, used by :mod:`framing.analysis.groups` (compare) and checked by simulation
-(``tests/test_compare_simulation.py``, ``make bench-stats``):
+(``tests/analysis/test_statistics.py``, ``make bench-stats``):
 
 - :func:`wilson_interval`: the score interval for a binomial share (Wilson 1927).
 - :func:`cluster_share_interval`: the same for a ratio of counts over clusters
