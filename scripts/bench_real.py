@@ -68,6 +68,11 @@ def decisions(scorer: Any, texts: list[str], frames: list[str]) -> np.ndarray:
     return out
 
 
+def _share_flagged(pred: np.ndarray) -> float | None:
+    """The share of texts given any frame; None for no texts."""
+    return round(float(pred.any(axis=1).mean()), 4) if len(pred) else None
+
+
 def _f1(gold: np.ndarray, pred: np.ndarray) -> tuple[float, float, float]:
     tp = float((gold & pred).sum())
     fp = float((~gold & pred).sum())
@@ -159,11 +164,10 @@ def main(argv: list[str] | None = None) -> int:
         },
         "wrong_sign": wrong_sign,
         "off_topic_flagged": {
-            lang: round(float(pred[~on & (english if lang == "en" else ~english)].any(axis=1).mean()), 4)
-            for lang in ("en", "ru")
+            lang: _share_flagged(pred[~on & (english if lang == "en" else ~english)]) for lang in ("en", "ru")
         },
         "semeval_off_topic_flagged": {
-            lang: {"n": len(p), "flagged": round(float(p.any(axis=1).mean()), 4) if len(p) else None}
+            lang: {"n": len(p), "flagged": _share_flagged(p)}
             for lang, p in offtopic_articles.items()
         },
         "seconds": round(time.perf_counter() - start, 1),
@@ -177,8 +181,8 @@ def main(argv: list[str] | None = None) -> int:
     for f, g in result["gaps"].items():
         print(f"    {f:24s} {g['tool']:+6.1f} {g['coders']:+6.1f}")
     print(f"  wrong sign (coders' gap >= 10 points): {', '.join(wrong_sign) or 'none'}")
-    flagged = result["off_topic_flagged"]
-    print(f"realdev off-topic flagged: en {flagged['en']:.2f}, ru {flagged['ru']:.2f}")
+    flagged = {k: "none" if v is None else f"{v:.2f}" for k, v in result["off_topic_flagged"].items()}
+    print(f"realdev off-topic flagged: en {flagged['en']}, ru {flagged['ru']}")
     for lang, r in result["semeval_off_topic_flagged"].items():
         print(f"SemEval off-topic articles flagged ({lang}, n={r['n']}): {r['flagged']}")
     if args.json:
