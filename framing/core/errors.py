@@ -58,3 +58,7 @@ class InputWarning(UserWarning):
     Library functions that take an ``on_warning`` callback call it instead;
     the command line prints these as ``warning: ...`` lines on stderr.
     """
+
+
+class ValidationError(FramingError):
+    """A validation sample, hand codes or corrected estimate cannot be made (too few coded, ...)."""
