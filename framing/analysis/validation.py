@@ -20,6 +20,9 @@ frames, or many simulated draws, at once):
 - :func:`corrected_difference`: the corrected difference between two independent groups with
   an interval and a two-sided p-value.
 - :func:`benjamini_hochberg_q`: q-values across frames (Benjamini and Hochberg 1995).
+- :func:`validate`: the classifier against the hand codes, per frame and group: precision,
+  recall, F1, the hand-coded against the predicted share, the corrected share, and warnings
+  when its error rates differ between groups (differential misclassification).
 
 Checked against ``ppi-python`` (``ppi_py.ppi_mean_ci``) and by simulation with known truth in
 ``tests/analysis/test_validation.py``.
@@ -27,6 +30,7 @@ Checked against ``ppi-python`` (``ppi_py.ppi_mean_ci``) and by simulation with k
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,6 +38,7 @@ import numpy as np
 from scipy import stats as sps
 
 from ..core.errors import ValidationError
+from .statistics import wilson_interval
 
 __all__ = [
     "PPIEstimate",
@@ -43,6 +48,9 @@ __all__ = [
     "corrected_prevalence",
     "corrected_difference",
     "benjamini_hochberg_q",
+    "FrameCheck",
+    "ValidationReport",
+    "validate",
 ]
 
 
@@ -330,3 +338,196 @@ def benjamini_hochberg_q(*, p: Any) -> np.ndarray:
     if known.any():
         q[known] = sps.false_discovery_control(values[known], method="bh")
     return q
+
+
+# --------------------------------------------------------------------------- the classifier against the codes
+
+
+@dataclass(frozen=True)
+class FrameCheck:
+    """The classifier against the hand codes on one frame in one group (``"all"`` without groups).
+
+    ``predicted_share`` is the classifier's share over every scored article of the group (the
+    uncorrected figure); ``gold_share`` the coders' share in the hand-coded sample, with its
+    Wilson interval; ``corrected_*`` the PPI++ share and interval (NaN when the group has fewer
+    than 2 coded articles or none uncoded). Precision, recall and F1 are NaN when undefined.
+    """
+
+    frame: str
+    group: str
+    articles: int
+    coded: int
+    tp: int
+    fp: int
+    fn: int
+    tn: int
+    precision: float
+    recall: float
+    f1: float
+    predicted_share: float
+    predicted_on_coded: float
+    gold_share: float
+    gold_low: float
+    gold_high: float
+    corrected_share: float
+    corrected_low: float
+    corrected_high: float
+
+
+@dataclass(frozen=True)
+class ValidationReport:
+    """Every :class:`FrameCheck` (frames in order, groups sorted) and the warnings, one line each."""
+
+    checks: list[FrameCheck]
+    warnings: list[str]
+    groups: list[str]
+    frames: list[str]
+
+
+def _ratio(num: int, den: int) -> float:
+    return num / den if den else float("nan")
+
+
+def _differ(counts: list[tuple[int, int]]) -> float:
+    """p-value of equal error rates across groups: Fisher's exact test for two, else chi-squared."""
+    table = np.array(counts, dtype=float)
+    keep = table.sum(axis=1) > 0
+    table = table[keep]
+    if table.shape[0] < 2 or np.any(table.sum(axis=0) == 0):
+        return float("nan")
+    if table.shape[0] == 2:
+        return float(sps.fisher_exact(table.astype(int)).pvalue)
+    return float(sps.chi2_contingency(table).pvalue)
+
+
+def validate(
+    *,
+    articles: Sequence[Mapping[str, Any]],
+    frames: Sequence[str],
+    gold: Mapping[str, frozenset[str] | set[str]],
+    by: str | None = None,
+    level: float = 0.95,
+    alpha: float = 0.05,
+) -> ValidationReport:
+    """The classifier's decisions against the hand codes, per frame and per group.
+
+    Parameters
+    ----------
+    articles : sequence of mapping
+        Article records of ``framing score`` (``id``, ``frames`` decided, the ``by`` field).
+    frames : sequence of str
+        The model's frames.
+    gold : mapping of str to set of str
+        Hand codes: article id to the frames the coders found (a random sample of the articles).
+    by : str, optional
+        The field that names the group (``"language"`` for a breakdown by language).
+    level : float, default=0.95
+        Confidence level of the intervals.
+    alpha : float, default=0.05
+        A warning is given when a test of equal false-positive (or false-negative) rates across
+        groups has a p-value below this.
+
+    Returns
+    -------
+    ValidationReport
+
+    Raises
+    ------
+    ValidationError
+        Hand-coded ids that were not scored (named), codes of a frame the model does not have,
+        articles without the group field.
+
+    Examples
+    --------
+    >>> arts = [{"id": str(i), "g": "en" if i % 2 else "ru", "frames": ["econ"] if i % 3 == 0 else []}
+    ...         for i in range(12)]
+    >>> gold = {"0": {"econ"}, "1": set(), "2": {"econ"}, "3": set(), "4": set(), "5": set()}
+    >>> report = validate(articles=arts, frames=["econ"], gold=gold, by="g")
+    >>> [(c.group, c.coded, c.tp, c.fp, c.fn, c.tn) for c in report.checks]
+    [('en', 3, 0, 1, 0, 2), ('ru', 3, 1, 0, 1, 1)]
+    """
+    frames = list(frames)
+    scored = {str(a["id"]): a for a in articles}
+    unknown = [key for key in gold if key not in scored]
+    if unknown:
+        shown = ", ".join(repr(k) for k in unknown[:5]) + (", ..." if len(unknown) > 5 else "")
+        raise ValidationError(f"{len(unknown)} hand-coded articles were not scored: {shown}")
+    strange = sorted(set().union(*gold.values()) - set(frames)) if gold else []
+    if strange:
+        raise ValidationError(
+            f"the hand codes use frames the model does not have: {', '.join(strange)} (its frames: {', '.join(frames)})"
+        )
+    if not gold:
+        raise ValidationError("no hand-coded articles")
+    members: dict[str, list[str]] = {}
+    for key, record in scored.items():
+        group = "all" if by is None else record.get(by)
+        if group in (None, ""):
+            raise ValidationError(f"article {key!r} has no {by!r} field; every article must belong to a group")
+        members.setdefault(str(group), []).append(key)
+    groups = sorted(members)
+    checks: list[FrameCheck] = []
+    warnings: list[str] = []
+    z = _z(level)
+    for frame in frames:
+        fp_counts: list[tuple[int, int]] = []
+        fn_counts: list[tuple[int, int]] = []
+        rows: list[FrameCheck] = []
+        for group in groups:
+            keys = members[group]
+            predicted = np.array([frame in scored[k]["frames"] for k in keys], dtype=float)
+            codes = np.array([float(frame in gold[k]) if k in gold else np.nan for k in keys])
+            coded = ~np.isnan(codes)
+            y, yhat = codes[coded].astype(bool), predicted[coded].astype(bool)
+            tp, fp = int(np.sum(y & yhat)), int(np.sum(~y & yhat))
+            fn, tn = int(np.sum(y & ~yhat)), int(np.sum(~y & ~yhat))
+            precision, recall = _ratio(tp, tp + fp), _ratio(tp, tp + fn)
+            f1 = _ratio(2 * tp, 2 * tp + fp + fn)
+            n_coded = int(coded.sum())
+            if n_coded:
+                low, high = wilson_interval(successes=int(y.sum()), n=n_coded, z=z)
+                gold_share, gold_low, gold_high = float(y.mean()), float(low), float(high)
+            else:
+                gold_share = gold_low = gold_high = float("nan")
+            if n_coded >= 2 and n_coded < len(keys):
+                est = corrected_prevalence(predicted=predicted, gold=codes, level=level)
+                corrected = (float(est.share), float(est.low), float(est.high))
+            else:
+                corrected = (float("nan"),) * 3
+            rows.append(
+                FrameCheck(
+                    frame=frame,
+                    group=group,
+                    articles=len(keys),
+                    coded=n_coded,
+                    tp=tp,
+                    fp=fp,
+                    fn=fn,
+                    tn=tn,
+                    precision=precision,
+                    recall=recall,
+                    f1=f1,
+                    predicted_share=float(predicted.mean()),
+                    predicted_on_coded=float(yhat.mean()) if n_coded else float("nan"),
+                    gold_share=gold_share,
+                    gold_low=gold_low,
+                    gold_high=gold_high,
+                    corrected_share=corrected[0],
+                    corrected_low=corrected[1],
+                    corrected_high=corrected[2],
+                )
+            )
+            fp_counts.append((fp, tn))
+            fn_counts.append((fn, tp))
+        checks.extend(rows)
+        for kind, counts in (("false-positive", fp_counts), ("false-negative", fn_counts)):
+            p = _differ(counts)
+            if p < alpha:
+                rates = ", ".join(
+                    f"{g} {100 * e / (e + k):.0f}% of {e + k}" for g, (e, k) in zip(groups, counts) if e + k
+                )
+                warnings.append(
+                    f"frame {frame!r}: the {kind} rate differs between groups ({rates}; p = {p:.3g}): "
+                    "the classifier's shares are biased differently in each group; use the corrected shares"
+                )
+    return ValidationReport(checks=checks, warnings=warnings, groups=groups, frames=frames)

@@ -27,6 +27,7 @@ from framing.analysis.validation import (
     corrected_difference,
     corrected_prevalence,
     ppi_mean,
+    validate,
 )
 from framing.core.errors import FramingError, ValidationError
 
@@ -228,3 +229,67 @@ def test_errors_are_framing_errors_without_flags(kwargs, words):
     assert isinstance(info.value, FramingError)
     assert words in str(info.value)
     assert "--" not in str(info.value)
+
+
+# --------------------------------------------------------------------------- validate
+
+
+def _scored(rng, group, size, prevalence, fpr, fnr):
+    truth = rng.random(size) < prevalence
+    u = rng.random(size)
+    decided = np.where(truth, u >= fnr, u < fpr)
+    arts = [{"id": f"{group}{i}", "group": group, "language": group, "frames": ["econ"] if d else []}
+            for i, d in enumerate(decided)]
+    return arts, {f"{group}{i}": ({"econ"} if t else set()) for i, t in enumerate(truth)}
+
+
+def _validate_sim(seed, b_rates):
+    rng = np.random.default_rng(seed)
+    arts_a, truth_a = _scored(rng, "en", 1000, *GROUP_A)
+    arts_b, truth_b = _scored(rng, "ru", 1000, *b_rates)
+    gold = {k: truth_a[k] for k in list(truth_a)[:200]} | {k: truth_b[k] for k in list(truth_b)[:200]}
+    return validate(articles=arts_a + arts_b, frames=["econ"], gold=gold, by="group")
+
+
+def test_validate_warns_of_differential_misclassification():
+    report = _validate_sim(5, GROUP_B)
+    assert [c.group for c in report.checks] == ["en", "ru"]
+    en, ru = report.checks
+    assert en.coded == ru.coded == 200 and en.articles == 1000
+    assert en.tp + en.fp + en.fn + en.tn == 200
+    assert en.predicted_share > en.gold_share  # false positives pile up on the English side
+    assert en.corrected_low <= GROUP_A[0] <= en.corrected_high
+    assert any("false-positive rate differs" in w for w in report.warnings), report.warnings
+    assert all("--" not in w for w in report.warnings)
+
+
+def test_validate_rarely_warns_when_the_errors_are_alike():
+    """Same error rates in both groups: each of the two tests (false positives, false negatives)
+    warns at most 5% of the time (Fisher's test is conservative), so at most about 10% of draws;
+    over 40 draws more than 10 warnings has probability below 0.01."""
+    warned = sum(bool(_validate_sim(seed, (0.25, GROUP_A[1], GROUP_A[2])).warnings) for seed in range(100, 140))
+    assert warned <= 10, warned
+
+
+def test_validate_precision_recall_by_hand():
+    arts = [{"id": str(i), "frames": ["econ"] if i < 4 else []} for i in range(10)]
+    gold = {"0": {"econ"}, "1": {"econ"}, "2": set(), "4": {"econ"}, "5": set()}
+    (check,) = validate(articles=arts, frames=["econ"], gold=gold).checks
+    assert (check.group, check.tp, check.fp, check.fn, check.tn) == ("all", 2, 1, 1, 1)
+    assert check.precision == pytest.approx(2 / 3) and check.recall == pytest.approx(2 / 3)
+    assert check.f1 == pytest.approx(2 / 3) and check.gold_share == pytest.approx(0.6)
+    assert check.predicted_share == pytest.approx(0.4) and check.predicted_on_coded == pytest.approx(0.6)
+
+
+@pytest.mark.parametrize(
+    ("gold", "words"),
+    [
+        ({"nope": set(), "0": set()}, "1 hand-coded articles were not scored: 'nope'"),
+        ({"0": {"war"}}, "frames the model does not have: war"),
+        ({}, "no hand-coded"),
+    ],
+)
+def test_validate_errors(gold, words):
+    arts = [{"id": str(i), "frames": []} for i in range(3)]
+    with pytest.raises(ValidationError, match=words):
+        validate(articles=arts, frames=["econ"], gold=gold)
