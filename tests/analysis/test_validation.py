@@ -26,6 +26,7 @@ from framing.analysis.validation import (
     benjamini_hochberg_q,
     corrected_difference,
     corrected_prevalence,
+    plan_sample,
     ppi_mean,
     validate,
 )
@@ -293,3 +294,32 @@ def test_validate_errors(gold, words):
     arts = [{"id": str(i), "frames": []} for i in range(3)]
     with pytest.raises(ValidationError, match=words):
         validate(articles=arts, frames=["econ"], gold=gold)
+
+
+# --------------------------------------------------------------------------- planning
+
+
+def test_plan_gives_the_width_asked_for():
+    """Group A's classifier: precision and recall from its error rates; the planned n gives a
+    mean simulated width within 3% of the width asked for (the widths' Monte-Carlo error is far
+    smaller), and one article fewer per ten gives a wider interval."""
+    p, fpr, fnr = GROUP_A
+    recall = 1 - fnr
+    precision = p * recall / (p * recall + (1 - p) * fpr)
+    n = plan_sample(prevalence=p, precision=precision, recall=recall, width=0.08, articles=N_ARTICLES)
+    rng = np.random.default_rng(99)
+    truth, decided = _draw(rng, *GROUP_A)
+    est = ppi_mean(gold=truth[:, :n], gold_predicted=decided[:, :n], unlabelled_predicted=decided[:, n:])
+    width = 2 * Z * est.se.mean()
+    assert width == pytest.approx(0.08, rel=0.03), (n, width)
+    fewer = int(n * 0.9)
+    est = ppi_mean(gold=truth[:, :fewer], gold_predicted=decided[:, :fewer], unlabelled_predicted=decided[:, fewer:])
+    assert 2 * Z * est.se.mean() > 0.08
+
+
+def test_plan_errors_and_limits():
+    assert plan_sample(prevalence=0.3, precision=0.9, recall=0.9, width=0.01, articles=50) == 50
+    with pytest.raises(ValidationError, match="flag more than every article"):
+        plan_sample(prevalence=0.9, precision=0.5, recall=1.0, width=0.1, articles=100)
+    with pytest.raises(ValidationError, match="width"):
+        plan_sample(prevalence=0.3, precision=0.9, recall=0.9, width=0.0, articles=100)
