@@ -11,6 +11,10 @@ The coding sheet (:func:`write_sheet`, ``.jsonl`` or ``.csv``) has one row per d
 ``id`` (``article_id`` and ``passage`` too for passages), ``group``, ``text`` when the
 passages are given, ``frames`` left empty for the coder, the ``seed`` and ``frame_size``, the
 number of articles in the group that could have been drawn (the sampling frame).
+
+:func:`plan_groups` says roughly how many to draw: per frame and group, the hand-coded articles
+that give a corrected interval of a wanted width, from the model's cross-validated precision and
+recall (its card) and the classifier's share in the group.
 """
 
 from __future__ import annotations
@@ -26,8 +30,9 @@ import numpy as np
 
 from ..core.atomic import atomic_write
 from ..core.errors import OutputError, ValidationError
+from .validation import plan_sample
 
-__all__ = ["SheetRow", "draw_sample", "write_sheet", "allocate"]
+__all__ = ["SheetRow", "draw_sample", "write_sheet", "allocate", "PlanRow", "plan_groups"]
 
 
 @dataclass(frozen=True)
@@ -235,3 +240,85 @@ def write_sheet(rows: Sequence[SheetRow], path: str | Path, *, force: bool = Fal
             for record in records:
                 writer.writerow({**record, "frames": ""})
     return path
+
+
+@dataclass(frozen=True)
+class PlanRow:
+    """How many to hand-code in one group for one frame's corrected interval (see :func:`plan_groups`)."""
+
+    group: str
+    frame: str
+    articles: int
+    predicted_share: float
+    prevalence: float
+    precision: float
+    recall: float
+    needed: int
+
+
+def plan_groups(
+    *,
+    articles: Sequence[Mapping[str, Any]],
+    by: str,
+    frames: Sequence[str],
+    card: Mapping[str, Any],
+    width: float,
+    level: float = 0.95,
+) -> list[PlanRow]:
+    """Roughly how many articles to hand-code in each group, frame by frame.
+
+    The true share is guessed from the classifier's share ``q`` in the group as
+    ``q * precision / recall`` (kept within 1% and 99%), with the model's cross-validated
+    precision and recall of the frame from its card; :func:`~framing.analysis.validation.plan_sample`
+    gives the number. The card's figures come from other texts (and are optimistic when the
+    thresholds were tuned on the same folds): take the largest number of a group, with a margin.
+
+    Raises
+    ------
+    ValidationError
+        The card has no cross-validated precision and recall for a frame; an article without the
+        group field.
+
+    Examples
+    --------
+    >>> arts = [{"id": str(i), "g": "en", "frames": ["econ"] if i < 300 else []} for i in range(1000)]
+    >>> card = {"cv_metrics": {"per_frame": {"econ": {"precision": 0.8, "recall": 0.8}}}}
+    >>> [(r.group, r.prevalence, r.needed) for r in plan_groups(articles=arts, by="g", frames=["econ"],
+    ...                                                         card=card, width=0.1)]
+    [('en', 0.3, 190)]
+    """
+    per_frame = (card.get("cv_metrics") or {}).get("per_frame") or {}
+    members: dict[str, list[Mapping[str, Any]]] = {}
+    for record in articles:
+        group = record.get(by)
+        if group in (None, ""):
+            raise ValidationError(
+                f"article {record.get('id')!r} has no {by!r} field; every article must belong to a group"
+            )
+        members.setdefault(str(group), []).append(record)
+    rows: list[PlanRow] = []
+    for frame in frames:
+        figures = per_frame.get(frame) or {}
+        precision, recall = figures.get("precision"), figures.get("recall")
+        if not precision or not recall:
+            raise ValidationError(f"the model's card has no cross-validated precision and recall for frame {frame!r}")
+        for group in sorted(members):
+            records = members[group]
+            share = sum(frame in r.get("frames", ()) for r in records) / len(records)
+            prevalence = min(max(share * precision / recall, 0.01), 0.99, 0.99 * precision / recall)
+            rows.append(
+                PlanRow(
+                    group=group,
+                    frame=frame,
+                    articles=len(records),
+                    predicted_share=share,
+                    prevalence=round(prevalence, 6),
+                    precision=float(precision),
+                    recall=float(recall),
+                    needed=plan_sample(
+                        prevalence=prevalence, precision=precision, recall=recall, width=width,
+                        articles=len(records), level=level,
+                    ) if len(records) >= 3 else len(records),
+                )
+            )
+    return rows

@@ -36,7 +36,9 @@ def sample_cmd(
         list[Path], typer.Argument(help="Score files from 'framing score' (--out, and --passages for the texts).")
     ],
     by: Annotated[str, typer.Option("--by", help="Metadata field whose values are the groups: group, outlet...")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="The coding sheet to write (.jsonl or .csv).")],
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="The coding sheet to write (.jsonl or .csv).")
+    ] = None,
     n: Annotated[int, typer.Option("-n", help="Articles to draw from each group (in all with --proportional).")] = 50,
     seed: Annotated[int, typer.Option(help="Seed of the random draw; it is written on the sheet.")] = 0,
     unit: Annotated[str, typer.Option(help="Draw articles, or passages (needs the passages file).")] = "article",
@@ -44,17 +46,34 @@ def sample_cmd(
         bool, typer.Option("--proportional", help="Share -n between the groups in proportion to their sizes.")
     ] = False,
     force: Annotated[bool, typer.Option("--force", help="Replace an existing sheet.")] = False,
+    plan: Annotated[
+        bool,
+        typer.Option("--plan", help="Only say how many to hand-code per group for --width (needs --model); no sheet."),
+    ] = False,
+    model: Annotated[
+        Path | None, typer.Option("--model", "-m", help="With --plan: the model whose card gives its CV error rates.")
+    ] = None,
+    width: Annotated[float, typer.Option(help="With --plan: the corrected interval's wanted width.")] = 0.10,
 ) -> None:
     """Draw a simple random sample within each group to hand-code, never by the model's scores.
 
     The sheet has one row per drawn article: id, group, text (from the passages file), an empty
     frames field for the coder, the seed and the sampling frame (how many could have been drawn
-    in the group). Code it blind, then check the classifier with 'framing validate'.
+    in the group). Code it blind, then check the classifier with 'framing validate'. With --plan,
+    nothing is drawn: it says roughly how many articles per group give corrected 95% intervals
+    of --width for every frame, from the model's cross-validated precision and recall.
     """
     from ..analysis.groups import read_scores
     from ..analysis.sampling import draw_sample, write_sheet
     from ..core.atomic import check_writable
 
+    if plan:
+        if model is None:
+            raise typer.BadParameter("--plan needs --model, whose card gives the error rates")
+        _plan(scores, by=by, model=model, width=width)
+        return
+    if out is None:
+        raise typer.BadParameter("give --out, the coding sheet to write (or --plan)")
     check_writable(out, force=force)
     data = read_scores(scores)
     rows = draw_sample(
@@ -70,6 +89,31 @@ def sample_cmd(
                highlight=False, soft_wrap=True)
     if not any(row.text for row in rows):
         _err.print("[yellow]warning:[/] no passages file given: the sheet has no texts", highlight=False)
+
+
+def _plan(scores: list[Path], *, by: str, model: Path, width: float) -> None:
+    from ..analysis.groups import read_scores
+    from ..analysis.sampling import plan_groups
+    from ..model.files import read_card
+
+    card = read_card(model)
+    data = read_scores(scores)
+    rows = plan_groups(articles=data.articles, by=by, frames=data.frames, card=card, width=width)
+    table = Table(title=f"Hand-coded articles for corrected 95% intervals {width:.2f} wide", title_justify="left")
+    for col in ("frame", "group", "articles", "predicted", "guessed true", "prec", "recall", "to code"):
+        table.add_column(col, justify="left" if col in ("frame", "group") else "right")
+    for r in rows:
+        table.add_row(
+            escape(r.frame), escape(r.group), str(r.articles), _pct(r.predicted_share), _pct(r.prevalence),
+            _num(r.precision), _num(r.recall), str(r.needed),
+        )
+    _out.print(table)
+    most: dict[str, int] = {}
+    for r in rows:
+        most[r.group] = max(most.get(r.group, 0), r.needed)
+    _out.print("for every frame: " + ", ".join(f"{escape(g)} {k}" for g, k in most.items())
+               + " (from the model's cross-validated error rates on its training texts: plan with a margin)",
+               highlight=False, soft_wrap=True)
 
 
 @app.command("agree")

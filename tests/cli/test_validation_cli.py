@@ -9,6 +9,7 @@ import numpy as np
 from typer.testing import CliRunner
 
 from framing.cli import app
+from framing.model.files import FORMATS, card_path
 
 from ..conftest import strip_ansi, write_jsonl
 
@@ -74,3 +75,18 @@ def test_agree_and_validate(tmp_path):
     result = invoke("validate", scores, "--gold", second)
     assert result.exit_code == 1
     assert strip_ansi(result.stderr).strip() == "error: 1 hand-coded articles were not scored: 'zz'"
+
+
+def test_sample_plan_reads_the_card(tmp_path):
+    scores, _, _ = _scores(tmp_path)
+    model = tmp_path / "m.joblib"
+    model.write_bytes(b"not read")
+    card = {"format": FORMATS[-1], "cv_metrics": {"per_frame": {"econ": {"precision": 0.8, "recall": 0.9}}}}
+    card_path(model).write_text(json.dumps(card), encoding="utf-8")
+    result = invoke("sample", scores, "--by", "group", "--plan", "--model", model, "--width", "0.3")
+    assert result.exit_code == 0, result.output
+    out = strip_ansi(result.stdout)
+    assert "for every frame: en" in out and "ru" in out
+    assert not list(tmp_path.glob("*.csv"))
+    result = invoke("sample", scores, "--by", "group", "--plan")
+    assert result.exit_code == 2 and "--plan needs --model" in strip_ansi(result.output)
