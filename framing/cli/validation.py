@@ -10,14 +10,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from .commands import app
+from .base import err_console, out_console
 
-_out = Console()
-_err = Console(stderr=True)
 # Disagreements printed in the terminal; the rest are counted.
 _SHOWN = 40
 
@@ -30,7 +27,6 @@ def _num(x: float) -> str:
     return "n/a" if math.isnan(x) else f"{x:.2f}"
 
 
-@app.command("sample")
 def sample_cmd(
     scores: Annotated[
         list[Path], typer.Argument(help="Score files from 'framing score' (--out, and --passages for the texts).")
@@ -85,10 +81,10 @@ def sample_cmd(
         drawn, size = counts.get(row.group, (0, row.frame_size))
         counts[row.group] = (drawn + 1, size)
     sizes = ", ".join(f"{escape(g)} {d} of {s}" for g, (d, s) in counts.items())
-    _out.print(f"drew {len(rows)} {unit}s by {escape(by)} ({sizes}), seed {seed} -> {escape(str(out))}",
+    out_console.print(f"drew {len(rows)} {unit}s by {escape(by)} ({sizes}), seed {seed} -> {escape(str(out))}",
                highlight=False, soft_wrap=True)
     if not any(row.text for row in rows):
-        _err.print("[yellow]warning:[/] no passages file given: the sheet has no texts", highlight=False)
+        err_console.print("[yellow]warning:[/] no passages file given: the sheet has no texts", highlight=False)
 
 
 def _plan(scores: list[Path], *, by: str, model: Path, width: float) -> None:
@@ -107,16 +103,15 @@ def _plan(scores: list[Path], *, by: str, model: Path, width: float) -> None:
             escape(r.frame), escape(r.group), str(r.articles), _pct(r.predicted_share), _pct(r.prevalence),
             _num(r.precision), _num(r.recall), str(r.needed),
         )
-    _out.print(table)
+    out_console.print(table)
     most: dict[str, int] = {}
     for r in rows:
         most[r.group] = max(most.get(r.group, 0), r.needed)
-    _out.print("for every frame: " + ", ".join(f"{escape(g)} {k}" for g, k in most.items())
+    out_console.print("for every frame: " + ", ".join(f"{escape(g)} {k}" for g, k in most.items())
                + " (from the model's cross-validated error rates on its training texts: plan with a margin)",
                highlight=False, soft_wrap=True)
 
 
-@app.command("agree")
 def agree_cmd(
     first: Annotated[Path, typer.Argument(help="One coder's codes (.jsonl or .csv with id and frames).")],
     second: Annotated[Path, typer.Argument(help="The other coder's codes of the same sample.")],
@@ -142,22 +137,21 @@ def agree_cmd(
         table.add_column(col, justify="left" if col == "frame" else "right")
     for row in [*result.frames, result.overall]:
         table.add_row(escape(row.frame), _num(row.alpha), _pct(row.percent), str(row.disagreements))
-    _out.print(table)
-    _out.print(f"{result.identical} of {result.articles} articles coded with the same frames by both",
+    out_console.print(table)
+    out_console.print(f"{result.identical} of {result.articles} articles coded with the same frames by both",
                highlight=False)
     for key, frame, a, b in result.disagreements[:_SHOWN]:
         said = f"{first.name}: {'yes' if a else 'no'}, {second.name}: {'yes' if b else 'no'}"
-        _out.print(f"  {escape(key)}  {escape(frame)}  ({escape(said)})", highlight=False, soft_wrap=True)
+        out_console.print(f"  {escape(key)}  {escape(frame)}  ({escape(said)})", highlight=False, soft_wrap=True)
     if len(result.disagreements) > _SHOWN:
-        _out.print(f"  ... and {len(result.disagreements) - _SHOWN} more", highlight=False)
+        out_console.print(f"  ... and {len(result.disagreements) - _SHOWN} more", highlight=False)
     for name, missing in ((second.name, result.only_first), (first.name, result.only_second)):
         if missing:
-            _err.print(f"[yellow]warning:[/] {len(missing)} articles not in {escape(name)}: "
+            err_console.print(f"[yellow]warning:[/] {len(missing)} articles not in {escape(name)}: "
                        f"{escape(', '.join(missing[:5]))}{', ...' if len(missing) > 5 else ''}",
                        highlight=False, soft_wrap=True)
 
 
-@app.command("validate")
 def validate_cmd(
     scores: Annotated[list[Path], typer.Argument(help="Score files from 'framing score' (--out).")],
     gold: Annotated[
@@ -191,9 +185,9 @@ def validate_cmd(
             escape(c.frame), escape(c.group), f"{c.coded}/{c.articles}", _num(c.precision), _num(c.recall),
             _num(c.f1), _pct(c.predicted_share), _pct(c.gold_share), corrected,
         )
-    _out.print(table)
-    _out.print("predicted: the classifier's share of every scored article; hand-coded: the coders' share of the "
+    out_console.print(table)
+    out_console.print("predicted: the classifier's share of every scored article; hand-coded: the coders' share of the "
                "sample; corrected: prediction-powered estimate with its 95% interval", highlight=False,
                soft_wrap=True)
     for warning in report.warnings:
-        _err.print(f"[yellow]warning:[/] {escape(warning)}", highlight=False, soft_wrap=True)
+        err_console.print(f"[yellow]warning:[/] {escape(warning)}", highlight=False, soft_wrap=True)

@@ -10,7 +10,8 @@ import pytest
 from typer.testing import CliRunner
 
 from framing._fast.pool import WorkerError, available_cores, ordered_map
-from framing.cli import commands as cli
+from framing.cli import app
+from framing.cli import base as cli
 from framing.core.errors import InputError
 from framing.model.frame_model import FrameModel
 from framing.runs.scoring import score
@@ -138,7 +139,7 @@ def test_cli_jobs_and_progress_bar_on_a_terminal(tmp_path: Path, model_file: Pat
     stream = io.StringIO()
     monkeypatch.setattr(cli, "err_console", Console(file=stream, force_terminal=True, width=100))
     out = tmp_path / "s.jsonl"
-    result = CliRunner().invoke(cli.app, ["score", str(_inputs(tmp_path)), "--model", str(model_file),
+    result = CliRunner().invoke(app, ["score", str(_inputs(tmp_path)), "--model", str(model_file),
                                           "--out", str(out), "--jobs", "2", "--skip-bad"])
     assert result.exit_code == 0, result.output
     assert len(read_jsonl(out)) == 24
@@ -147,14 +148,14 @@ def test_cli_jobs_and_progress_bar_on_a_terminal(tmp_path: Path, model_file: Pat
 
 def test_cli_no_progress_bar_when_stderr_is_not_a_terminal(tmp_path: Path, model_file: Path) -> None:
     out = tmp_path / "s.jsonl"
-    result = CliRunner().invoke(cli.app, ["score", str(_inputs(tmp_path)), "--model", str(model_file),
+    result = CliRunner().invoke(app, ["score", str(_inputs(tmp_path)), "--model", str(model_file),
                                           "--out", str(out), "--skip-bad"])
     assert result.exit_code == 0
     assert "articles/s" not in result.output and "scoring:" not in result.output
 
 
 def test_cli_rejects_zero_jobs(tmp_path: Path, model_file: Path) -> None:
-    result = CliRunner().invoke(cli.app, ["score", str(_inputs(tmp_path)), "--model", str(model_file),
+    result = CliRunner().invoke(app, ["score", str(_inputs(tmp_path)), "--model", str(model_file),
                                           "--out", str(tmp_path / "s.jsonl"), "--jobs", "0"])
     assert result.exit_code != 0 and "--jobs must be at least 1" in result.output
 
@@ -196,7 +197,7 @@ def test_the_score_command_keeps_freed_memory(tmp_path: Path, model_file: Path, 
     from framing._fast import pool as parallel
 
     monkeypatch.setattr(parallel, "_KEEPING", [])
-    result = CliRunner().invoke(cli.app, ["score", str(_inputs(tmp_path)), "--model", str(model_file),
+    result = CliRunner().invoke(app, ["score", str(_inputs(tmp_path)), "--model", str(model_file),
                                           "--out", str(tmp_path / "s.jsonl"), "--jobs", "1", "--skip-bad"])
     assert result.exit_code == 0, result.output
     assert parallel.keeps_freed_memory()

@@ -23,7 +23,7 @@ import pytest
 import sklearn
 from typer.testing import CliRunner
 
-import framing.cli.commands
+import framing.cli
 import framing.core.atomic
 from framing.cli import app
 from framing.core.atomic import backup_path
@@ -515,7 +515,7 @@ def test_sigint_in_the_middle_of_a_long_score(tmp_path: Path, model_file: Path, 
 def test_sigterm_cleans_up_as_sigint_does(tmp_path: Path, model_file: Path, out_dir: Path) -> None:
     # In this process, to spare a second start-up: the handler 'framing' installs, a real signal.
     big = big_batch(tmp_path / "big.jsonl", n=5_000)
-    previous = signal.signal(signal.SIGTERM, framing.cli.commands._terminate)
+    previous = signal.signal(signal.SIGTERM, framing.cli._terminate)
     stop = threading.Event()
 
     def kill_when_writing() -> None:
