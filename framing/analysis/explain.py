@@ -11,7 +11,6 @@ and the score is that value Platt-scaled (``sigmoid(a * decision + b)``) as in
 
 from __future__ import annotations
 
-import html
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -36,10 +35,7 @@ __all__ = [
     "explain_passages",
     "explain_text",
     "explain_input",
-    "explanation_html",
     "token_weights",
-    "strongest_terms",
-    "term_language",
 ]
 
 
@@ -232,56 +228,7 @@ def explain_text(model: FrameModel, text: str, *, max_passages: int = 3) -> Expl
 
 
 _TOKEN = re.compile(r"\S+")
-_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
-_LETTER = re.compile(r"[^\W\d_]")
 
-
-def term_language(term: str) -> str | None:
-    """``"ru"`` for a term with Cyrillic letters, ``"en"`` for other letters, None for none.
-
-    Examples
-    --------
-    >>> term_language("санкц"), term_language("sanction"), term_language(", ")
-    ('ru', 'en', None)
-    """
-    if _CYRILLIC.search(term):
-        return "ru"
-    return "en" if _LETTER.search(term) else None
-
-
-def strongest_terms(model: FrameModel, *, top: int = 10) -> dict[str, dict[str, dict[str, list[tuple[str, float]]]]]:
-    """The terms with the largest positive and negative coefficients per frame and language.
-
-    A term's language is its script's (Cyrillic: ``ru``; other letters: ``en``);
-    terms without letters (character n-grams of punctuation and spaces) are left out.
-    Features of other blocks than words and characters (the language-independent
-    cue counts of ``ModelConfig(cues=...)``) are listed under ``"any"``.
-
-    Returns
-    -------
-    dict
-        ``{frame: {language: {"up": [(term, coefficient), ...], "down": [...]}}}``,
-        strongest first; a frame whose classifier is a constant has no terms.
-    """
-    names, kinds = feature_names(model)
-    languages = np.array(
-        [term_language(str(n)) if k in ("words", "chars") else "any" for n, k in zip(names, kinds)], dtype=object
-    )
-    out: dict[str, dict[str, dict[str, list[tuple[str, float]]]]] = {}
-    for frame, clf in zip(model.frames, model.classifiers):
-        per_language: dict[str, dict[str, list[tuple[str, float]]]] = {}
-        if not isinstance(clf, float):
-            coef = np.asarray(clf.coef_[0], dtype=float)
-            for language in ("en", "ru", "any"):
-                cols = np.flatnonzero(languages == language)
-                if language == "any" and not cols.size:
-                    continue
-                order = cols[np.argsort(-coef[cols], kind="stable")]
-                up = [(str(names[k]), float(coef[k])) for k in order[:top] if coef[k] > 0]
-                down = [(str(names[k]), float(coef[k])) for k in order[::-1][:top] if coef[k] < 0]
-                per_language[language] = {"up": up, "down": down}
-        out[frame] = per_language
-    return out
 
 
 def token_weights(pf: PassageFrame) -> list[tuple[str, float]]:
@@ -326,12 +273,6 @@ def token_weights(pf: PassageFrame) -> list[tuple[str, float]]:
     return pieces
 
 
-def _css_colour(weight: float, scale: float) -> str:
-    alpha = min(abs(weight) / scale, 1.0) * 0.6 if scale > 0 else 0.0
-    rgb = "40,160,60" if weight > 0 else "210,50,50"
-    return f"rgba({rgb},{alpha:.2f})"
-
-
 def explain_input(
     source: str, *, model: FrameModel, stdin: IO[str] | None = None, max_passages: int = 3
 ) -> list[tuple[str, Explanation]]:
@@ -353,54 +294,3 @@ def explain_input(
     if not out:
         raise InputError("no articles to explain", path=source)
     return out
-
-
-def explanation_html(
-    explanations: Sequence[tuple[str, Explanation]], *, title: str = "framing explain", top: int = 8
-) -> str:
-    """Explanations as one self-contained HTML page (no scripts, nothing fetched)."""
-    esc = html.escape
-    head = [
-        "<!doctype html><html><head><meta charset='utf-8'>",
-        f"<title>{esc(title)}</title>",
-        "<style>body{font-family:sans-serif;max-width:60em;margin:2em auto;line-height:1.5}"
-        ".up{color:#1a7f37}.down{color:#c62828}.p{border-left:3px solid #ccc;padding-left:.8em;margin:.6em 0}"
-        "table{border-collapse:collapse}td,th{padding:.2em .6em;text-align:left}</style></head><body>",
-        f"<h1>{esc(title)}</h1>",
-        "<p>Green words pushed a frame's score up, red ones down (coefficient &times; feature value; "
-        "a word's shade sums the word and character n-grams it takes part in).</p>",
-    ]
-    body = [_article_html(ident, e, top) for ident, e in explanations]
-    return "\n".join([*head, *body, "</body></html>\n"])
-
-
-def _article_html(ident: str, explanation: Explanation, top: int) -> str:
-    esc = html.escape
-    parts = [f"<h2>{esc(ident)}</h2><p>{len(explanation.passages)} passages; {esc(explanation.unit)} model</p>"]
-    for fe in explanation.frames:
-        mark = "present" if fe.present else "absent"
-        parts.append(
-            f"<h3>{esc(fe.frame)}: {fe.score:.3f} (threshold {fe.threshold:.3f}, {mark})</h3>"
-        )
-        for pf in fe.passages:
-            pieces = token_weights(pf)
-            scale = max((abs(w) for _, w in pieces), default=0.0)
-            body = "".join(
-                f"<span style='background:{_css_colour(w, scale)}'>{esc(t)}</span>" if w else esc(t)
-                for t, w in pieces
-            )
-            up, down = pf.top(top)
-            parts.append(
-                f"<div class='p'><p><b>passage {pf.passage + 1}</b>: score {pf.score:.3f}, decision "
-                f"{pf.decision:+.3f} (intercept {pf.intercept:+.3f})</p><p>{body}</p>"
-                "<table><tr><th>up</th><th>down</th></tr>"
-            )
-            for k in range(max(len(up), len(down))):
-                u = f"<span class='up'>{esc(up[k].name)} {up[k].contribution:+.3f}</span>" if k < len(up) else ""
-                d = (
-                    f"<span class='down'>{esc(down[k].name)} {down[k].contribution:+.3f}</span>"
-                    if k < len(down) else ""
-                )
-                parts.append(f"<tr><td>{u}</td><td>{d}</td></tr>")
-            parts.append("</table></div>")
-    return "\n".join(parts)

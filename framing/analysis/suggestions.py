@@ -30,7 +30,7 @@ from ..inputs.articles import Article, read_articles
 from ..inputs.duplicates import THRESHOLD as SHINGLE_THRESHOLD
 from ..inputs.duplicates import shingles
 from ..inputs.passages import split_passages
-from ..labels.manage import check_given_labels, existing_labels, text_key
+from ..labels.store import check_given_labels, existing_labels, text_key
 from ..model.files import load_model
 from ..model.frame_model import FrameModel
 

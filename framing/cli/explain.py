@@ -26,8 +26,9 @@ def explain_cmd(
     """Why a text scored: per frame the score, threshold, carrying passages and the terms that moved it."""
     from rich.text import Text
 
-    from ..analysis.explain import explain_input, explanation_html, token_weights
+    from ..analysis.explain import explain_input, token_weights
     from ..model.files import load_model
+    from ..render.explanation import explanation_html
 
     if html_out is not None:
         check_writable(html_out, force=force)
@@ -65,7 +66,7 @@ def inspect_cmd(
     top: Annotated[int, typer.Option(min=0, help="Strongest terms shown each way per frame and language.")] = 8,
 ) -> None:
     """A model's card and the strongest positive and negative terms per frame in each language."""
-    from ..analysis.explain import strongest_terms
+    from ..analysis.inspect import strongest_terms
     from ..model.files import load_model
 
     loaded = load_model(model)

@@ -10,7 +10,7 @@ import typer
 from rich.markup import escape
 
 from ..core.atomic import atomic_write, check_writable
-from ..labels.codebook import load_codebook
+from ..labels.codebook import find_codebook, load_codebook
 from ..labels.store import read_labels
 from ..render.tables import conflicts_table, duplicates_table, label_counts_tables
 from .base import out_console
@@ -44,7 +44,7 @@ def labels_import_cmd(
     ] = None,
 ) -> None:
     """Import labelled passages from CSV or JSONL into a label file, checked and without duplicates."""
-    from ..labels.manage import find_codebook, import_labels
+    from ..labels.importing import import_labels
 
     book = find_codebook(codebook, near=into)
     report = import_labels(
@@ -74,7 +74,7 @@ def labels_stats_cmd(
     force: Annotated[bool, typer.Option("--force", help="Replace an existing --json file.")] = False,
 ) -> None:
     """Passages per frame, language and source, and the frames under the trainer's minimum."""
-    from ..labels.manage import label_stats
+    from ..labels.stats import label_stats
     from ..model.training import frames_of
 
     paths = labels or [Path("labels")]
@@ -109,7 +109,7 @@ def labels_migrate_cmd(
     codebook: Annotated[Path | None, typer.Option(help="Codebook (TOML) to migrate with the labels.")] = None,
 ) -> None:
     """Rename or merge frames in label files (and the codebook), keeping each old file as NAME.bak."""
-    from ..labels.manage import migrate_labels, parse_steps
+    from ..labels.migrate import migrate_labels, parse_steps
 
     steps = parse_steps(rename or [], merge or [])
     report = migrate_labels(labels, steps=steps, codebook=codebook)
@@ -134,7 +134,6 @@ def label_cmd(
     """Label a queue in the terminal: digits toggle frames, enter saves, s skips, u undoes, q quits."""
     import sys
 
-    from ..labels.manage import find_codebook
     from ..runs.labelling import annotate
 
     book = find_codebook(codebook, near=into)

@@ -10,7 +10,10 @@ from typing import Any
 
 from ..core.errors import LabelError
 
-__all__ = ["Frame", "Codebook", "load_codebook", "closest_frame"]
+__all__ = ["CODEBOOK_NAME", "Frame", "Codebook", "load_codebook", "closest_frame", "find_codebook"]
+
+# The codebook beside a folder of labels has this name.
+CODEBOOK_NAME = "codebook.toml"
 
 
 @dataclass(frozen=True)
@@ -149,3 +152,21 @@ def load_codebook(path: str | Path) -> Codebook:
         path=str(path),
         description=str(data.get("description", "")),
     )
+
+
+def find_codebook(codebook: str | Path | None, *, near: str | Path) -> Codebook:
+    """The codebook given, else ``codebook.toml`` in the folder of ``near`` (a labels file or folder).
+
+    Raises
+    ------
+    LabelError
+        When none is given and there is none beside the labels.
+    """
+    if codebook is not None:
+        return load_codebook(codebook)
+    near = Path(near)
+    folder = near if near.is_dir() else near.parent
+    candidate = folder / CODEBOOK_NAME
+    if candidate.is_file():
+        return load_codebook(candidate)
+    raise LabelError(f"no {CODEBOOK_NAME} beside the labels; pass --codebook FILE", path=folder)

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -25,10 +27,23 @@ from typing import Any
 from ..core.atomic import atomic_write
 from ..core.errors import InputError, LabelError
 from ..core.records import csv_records, jsonl_records
-from ..core.text import LANGUAGES, detect_language
+from ..core.text import LANGUAGES, detect_language, normalize
 from .codebook import Codebook, closest_frame
 
-__all__ = ["LabelledPassage", "read_labels", "write_labels", "label_files", "labels_digest", "label_counts"]
+__all__ = [
+    "LabelledPassage",
+    "read_labels",
+    "write_labels",
+    "label_files",
+    "labels_digest",
+    "label_counts",
+    "text_key",
+    "existing_labels",
+    "check_given_labels",
+    "check_tail",
+    "append_record",
+    "remove_record",
+]
 
 LABEL_SUFFIXES = (".jsonl", ".csv")
 # The fields of a record read besides ``text``: a CSV header names them in any case.
@@ -289,3 +304,140 @@ def write_labels(passages: Iterable[LabelledPassage], path: str | Path, *, force
                 record["topic"] = p.topic
             fh.write(json.dumps(record, ensure_ascii=False) + "\n")
     return path
+
+
+_WORDS = re.compile(r"\w+")
+
+
+def text_key(text: str) -> str:
+    """A passage's text reduced to what a coder reads: case, accents of ё, spaces and punctuation ignored.
+
+    Two passages with one key are the same passage, copied from different
+    places (a web page and a PDF, curly or straight quotes).
+
+    Examples
+    --------
+    >>> text_key("Всё  «ЕЩЁ» идёт.") == text_key("все еще идет")
+    True
+    """
+    return " ".join(_WORDS.findall(normalize(text)))
+
+
+def _has_records(path: Path) -> bool:
+    try:
+        with path.open("rb") as fh:
+            return any(line.strip() for line in fh)
+    except OSError:
+        return False
+
+
+def existing_labels(paths: Iterable[str | Path]) -> list[LabelledPassage]:
+    """Labelled passages in ``paths`` (files or folders), where there are any; missing or empty ones are none.
+
+    Unlike :func:`~framing.labels.store.read_labels`, no labels at all is not an
+    error: a labelling session or an import may start a new set.
+    """
+    files: list[Path] = []
+    for item in paths:
+        path = Path(item)
+        if path.is_dir():
+            files.extend(sorted(p for p in path.iterdir() if p.suffix.lower() in LABEL_SUFFIXES))
+        elif path.is_file():
+            files.append(path)
+    files = [p for p in files if _has_records(p)]
+    return read_labels(files) if files else []
+
+
+def check_given_labels(paths: Iterable[str | Path]) -> list[Path]:
+    """Label files or folders a user named (``--labels``): each must exist.
+
+    :func:`existing_labels` treats a missing default as no labels; a named path
+    that is missing is more likely a typo, and ignoring it would let duplicates
+    of its passages through.
+    """
+    out = [Path(p) for p in paths]
+    for path in out:
+        if not path.exists():
+            raise LabelError("no such label file or folder (given with --labels)", path=path)
+    return out
+
+
+# ---------------------------------------------------------------------------
+# Appending one answer at a time, and undoing it
+
+
+def check_tail(path: str | Path) -> None:
+    """Refuse a label file whose last line was cut off (a write interrupted by a crash).
+
+    Raises
+    ------
+    LabelError
+        Naming the line, so the coder can look at it before more is appended.
+    """
+    path = Path(path)
+    if not path.is_file() or path.stat().st_size == 0:
+        return
+    with path.open("rb") as fh:
+        fh.seek(max(path.stat().st_size - (1 << 16), 0))
+        tail = fh.read()
+    if tail.endswith(b"\n"):
+        return
+    last = tail.rsplit(b"\n", 1)[-1]
+    try:
+        json.loads(last.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        lines = path.read_bytes().count(b"\n") + 1
+        raise LabelError(
+            "the last line is incomplete (an interrupted write?); look at it, remove it, and run again",
+            path=path, line=lines,
+        ) from None
+
+
+def append_record(path: str | Path, record: dict[str, Any]) -> None:
+    """Append one JSON record to a label file and sync it to disk before returning.
+
+    An append cannot lose what the file held; a crash mid-write can at worst
+    leave the last line cut short, which :func:`check_tail` reports next time.
+    """
+    path = Path(path)
+    line = (json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8")
+    new = not path.exists()
+    with path.open("ab") as fh:
+        if fh.tell() > 0:
+            with path.open("rb") as reader:
+                reader.seek(-1, os.SEEK_END)
+                if reader.read(1) != b"\n":
+                    line = b"\n" + line
+        fh.write(line)
+        fh.flush()
+        os.fsync(fh.fileno())
+    if new:  # the file's name must reach the disk too
+        fd = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        except OSError:
+            pass
+        finally:
+            os.close(fd)
+
+
+def remove_record(path: str | Path, ident: str) -> bool:
+    """Remove the last record with id ``ident`` from a JSONL label file (atomically, keeping ``NAME.bak``).
+
+    Every other line is kept byte for byte. Returns whether one was found.
+    """
+    path = Path(path)
+    if not path.is_file():
+        return False
+    lines = path.read_bytes().splitlines(keepends=True)
+    for i in range(len(lines) - 1, -1, -1):
+        try:
+            record = json.loads(lines[i])
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            continue
+        if isinstance(record, dict) and str(record.get("id")) == ident:
+            del lines[i]
+            with atomic_write(path, mode="wb", force=True, backup=True) as fh:
+                fh.write(b"".join(lines))
+            return True
+    return False

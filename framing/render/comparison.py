@@ -21,7 +21,8 @@ from rich.markup import escape
 from rich.table import Table
 
 from .. import __version__
-from ..analysis.groups import Comparison, Contrast, TermList
+from ..analysis.groups import Comparison, Contrast
+from ..analysis.terms import TermList
 
 __all__ = ["GROUP_COLOURS", "comparison_table", "forest_chart", "prevalence_chart", "render_html", "time_chart"]
 

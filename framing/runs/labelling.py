@@ -34,8 +34,7 @@ from ..core.errors import InputError, LabelError
 from ..core.records import jsonl_records
 from ..core.text import LANGUAGES, detect_language
 from ..labels.codebook import Codebook
-from ..labels.manage import append_record, check_tail, existing_labels, remove_record, text_key
-from ..labels.store import AUTHORED
+from ..labels.store import AUTHORED, append_record, check_tail, existing_labels, remove_record, text_key
 
 __all__ = ["annotate", "AnnotateSummary", "skipped_path", "parse_toggles"]
 

@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from framing._fast.scorer import RELEVANT
-from framing.analysis.explain import explain_passages, explain_text, explanation_html, feature_names, token_weights
+from framing.analysis.explain import explain_passages, explain_text, feature_names, token_weights
 from framing.analysis.scoring import score_articles
 from framing.cli import app
 from framing.core.errors import InputError
@@ -84,12 +84,6 @@ def test_nothing_to_explain_is_an_error(model: FrameModel) -> None:
         explain_text(model, "   ")
 
 
-def test_html_is_self_contained(model: FrameModel) -> None:
-    page = explanation_html([("a1", explain_text(model, article_texts()["a1"]))])
-    assert "<script" not in page and "http" not in page
-    assert "economy" in page and "sanctions" in page
-
-
 def test_explain_command(model_file: Path, tmp_path: Path) -> None:
     article = tmp_path / "a1.txt"
     article.write_text(article_texts()["a1"], encoding="utf-8")
@@ -107,29 +101,6 @@ def test_explain_reads_stdin(model_file: Path) -> None:
     result = CliRunner().invoke(app, ["explain", "-", "--model", str(model_file)], input=article_texts()["a5"])
     assert result.exit_code == 0, result.output
     assert "security" in strip_ansi(result.output)
-
-
-def test_term_language() -> None:
-    from framing.analysis.explain import term_language
-
-    assert term_language("санкц") == "ru" and term_language(" oil") == "en" and term_language(" . ") is None
-
-
-def test_strongest_terms_per_frame_and_language(model: FrameModel) -> None:
-    from framing.analysis.explain import strongest_terms, term_language
-
-    terms = strongest_terms(model, top=5)
-    assert set(terms) == set(FRAMES)
-    economy = terms["economy"]
-    assert set(economy) == {"en", "ru"}
-    for language, found in economy.items():
-        assert 0 < len(found["up"]) <= 5 and 0 < len(found["down"]) <= 5
-        assert all(term_language(t) == language for t, _ in found["up"] + found["down"])
-        ups = [w for _, w in found["up"]]
-        assert ups == sorted(ups, reverse=True) and all(w > 0 for w in ups)
-        assert all(w < 0 for _, w in found["down"])
-    names = [t for t, _ in economy["en"]["up"]] + [t for t, _ in economy["ru"]["up"]]
-    assert {"sanction", "санкц"} & set(names) or any("oil" in n or "нефт" in n for n in names)
 
 
 def test_inspect_command(model_file: Path) -> None:

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from framing.analysis.suggestions import suggest, uncertainty
 from framing.cli import app
 from framing.inputs.passages import split_passages
-from framing.labels.manage import text_key
+from framing.labels.store import text_key
 from framing.model.files import save_model
 from framing.model.frame_model import FrameModel
 

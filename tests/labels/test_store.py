@@ -10,9 +10,19 @@ import pytest
 
 from framing.core.errors import LabelError
 from framing.labels.codebook import load_codebook
-from framing.labels.store import label_counts, label_files, labels_digest, read_labels, write_labels
+from framing.labels.store import (
+    append_record,
+    check_tail,
+    label_counts,
+    label_files,
+    labels_digest,
+    read_labels,
+    remove_record,
+    text_key,
+    write_labels,
+)
 
-from ..conftest import FRAMES, make_passages, write_csv, write_jsonl
+from ..conftest import FRAMES, make_passages, read_jsonl, write_csv, write_jsonl
 
 EN = "Kazakhstan said it would not help Russia evade the sanctions on oil exports."
 RU = "Казахстан заявил, что не поможет России обходить санкции на экспорт нефти."
@@ -284,3 +294,34 @@ def test_a_topic_enters_the_digest_only_when_given(passages: list) -> None:
     assert labels_digest([replace(p, topic=None) for p in passages]) == labels_digest(passages)
     marked = [replace(p, topic="on") if i == 0 else p for i, p in enumerate(passages)]
     assert labels_digest(marked) != labels_digest(passages)
+
+
+def test_text_key_ignores_case_spacing_punctuation_and_yo() -> None:
+    assert text_key("«Всё», — сказал он.") == text_key("все сказал он")
+    assert text_key("Oil  exports ROSE.") == "oil exports rose"
+    assert text_key("oil exports rose") != text_key("oil exports fell")
+
+
+# --- appending and undoing ------------------------------------------------------
+
+
+def test_append_and_remove_record(tmp_path: Path) -> None:
+    path = tmp_path / "l.jsonl"
+    path.write_bytes(b'{"id": "a", "text": "x", "frames": []}')  # no final newline
+    append_record(path, {"id": "b", "text": "y", "frames": ["economy"]})
+    append_record(path, {"id": "c", "text": "z", "frames": []})
+    assert [r["id"] for r in read_jsonl(path)] == ["a", "b", "c"]
+    assert remove_record(path, "b") is True
+    assert path.read_bytes() == b'{"id": "a", "text": "x", "frames": []}\n{"id": "c", "text": "z", "frames": []}\n'
+    assert (tmp_path / "l.jsonl.bak").is_file()
+    assert remove_record(path, "nope") is False
+
+
+def test_check_tail_reports_a_cut_off_last_line(tmp_path: Path) -> None:
+    path = tmp_path / "l.jsonl"
+    path.write_text('{"id": "a", "text": "x", "frames": []}\n{"id": "b", "te', encoding="utf-8")
+    with pytest.raises(LabelError, match=r"l.jsonl:2: the last line is incomplete"):
+        check_tail(path)
+    path.write_text('{"id": "a", "text": "x", "frames": []}', encoding="utf-8")
+    check_tail(path)  # complete, only without the final newline
+    check_tail(tmp_path / "missing.jsonl")

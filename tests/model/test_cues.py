@@ -83,7 +83,7 @@ def test_model_with_cues_trains_and_explains(passages: list[LabelledPassage]) ->
 
 
 def test_inspect_lists_cue_features_under_any_language(passages: list[LabelledPassage]) -> None:
-    from framing.analysis.explain import strongest_terms
+    from framing.analysis.inspect import strongest_terms
 
     model = train(passages, frames=list(FRAMES), config=ModelConfig(cues=CUES), random_state=0)
     terms = strongest_terms(model, top=3)
