@@ -407,11 +407,11 @@ def period_of(value: str, over: str) -> str:
     if over == "year":
         return year
     if month is None:
-        raise ValueError(f"{value!r} has no month; --over {over} needs YYYY-MM or YYYY-MM-DD")
+        raise ValueError(f"{value!r} has no month; periods of a {over} need YYYY-MM or YYYY-MM-DD")
     if over == "month":
         return f"{year}-{month}"
     if day is None:
-        raise ValueError(f"{value!r} has no day; --over week needs YYYY-MM-DD")
+        raise ValueError(f"{value!r} has no day; periods of a week need YYYY-MM-DD")
     try:
         iso = date(int(year), int(month), int(day)).isocalendar()
     except ValueError:
@@ -987,13 +987,13 @@ def compare(
     if unit not in UNITS:
         raise InputError(f"unit must be 'article' or 'passage', not {unit!r}")
     if over is not None and over not in PERIODS:
-        raise InputError(f"--over must be month, week or year, not {over!r}")
+        raise InputError(f"the period (over) must be month, week or year, not {over!r}")
     if n_boot < MIN_RESAMPLES:
         raise InputError(f"n_boot must be at least {MIN_RESAMPLES} for stable 95% intervals, not {n_boot}")
     if unit == "passage" and not passages:
-        raise InputError("--unit passage needs passage records: give the --passages file 'framing score' wrote")
+        raise InputError("counting passages needs passage records: the passages file 'framing score' writes")
     if unit == "article" and not articles:
-        raise InputError("no article records: give the --out file 'framing score' wrote")
+        raise InputError("no article records: the scores file 'framing score' writes")
     first = articles[0] if articles else passages[0]  # type: ignore[index]
     frames = list(first["scores"])
     clusters = _clusters(articles, passages, by=by, unit=unit, frames=frames)

@@ -8,6 +8,7 @@ here (:class:`Commands`, the app's command group); library code never exits.
 from __future__ import annotations
 
 import warnings
+from pathlib import Path
 from typing import Any
 
 import typer
@@ -20,9 +21,20 @@ from rich.console import Console
 from rich.markup import escape
 from typer.core import TyperGroup
 
-from ..core.errors import FramingError, InputWarning
+from ..core.errors import FramingError, InputWarning, LabelError
+from ..labels.codebook import CODEBOOK_NAME, Codebook, codebook_beside, load_codebook
+from ..labels.store import check_given_labels
 
-__all__ = ["Commands", "Progress", "err_console", "note", "out_console"]
+__all__ = [
+    "Commands",
+    "Progress",
+    "codebook_for",
+    "codebook_near",
+    "err_console",
+    "given_labels",
+    "note",
+    "out_console",
+]
 
 out_console = Console()
 err_console = Console(stderr=True)
@@ -112,3 +124,30 @@ class Progress:
     def __exit__(self, *exc: object) -> None:
         if self._progress is not None:
             self._progress.stop()
+
+
+def codebook_near(codebook: Path | None, *, near: Path) -> Codebook | None:
+    """The ``--codebook`` given, else the codebook beside the labels ``near``, else None."""
+    if codebook is not None:
+        return load_codebook(codebook)
+    candidate = codebook_beside(near)
+    return load_codebook(candidate) if candidate.is_file() else None
+
+
+def codebook_for(codebook: Path | None, *, near: Path) -> Codebook:
+    """The ``--codebook`` given, else the codebook beside the labels ``near``, else an error."""
+    book = codebook_near(codebook, near=near)
+    if book is None:
+        folder = codebook_beside(near).parent
+        raise LabelError(f"no {CODEBOOK_NAME} beside the labels; pass --codebook FILE", path=folder)
+    return book
+
+
+def given_labels(paths: list[Path] | None) -> list[Path] | None:
+    """The ``--labels`` paths, each checked to exist (the error names the option)."""
+    if paths is None:
+        return None
+    try:
+        return check_given_labels(paths)
+    except LabelError as exc:
+        raise LabelError(f"{exc.reason} (given with --labels)", path=exc.path, line=exc.line) from None

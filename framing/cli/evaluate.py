@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from ..core.atomic import atomic_write, check_writable
+from ..core.errors import TrainingError
 from ..labels.codebook import load_codebook
 from ..labels.store import read_labels
 from ..render.tables import against_table, metrics_table
@@ -85,9 +86,12 @@ def evaluate_cmd(
     else:
         folds: int | str = cv if cv == "article" else _folds(cv)
         also = read_labels(also_train, codebook=book) if also_train else []
+        config = config_with_cues(book, cues)
+        if isinstance(folds, int) and folds < 2:  # the library's message speaks of folds, not of --cv
+            raise TrainingError(f"--cv takes 2 or more folds (or 'article'), not {folds}")
         report = cross_validate(
             passages, folds=folds, frames=book.ids if book else None, unit=unit, random_state=random_state,
-            extra=also, config=config_with_cues(book, cues),
+            extra=also, config=config,
         )
         title = f"{report['method']} cross-validation, {len(passages)} labelled texts"
         if also:

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.markup import escape
 
 from ..core.atomic import atomic_write, check_writable
-from ..labels.codebook import find_codebook, load_codebook
+from ..core.errors import LabelError
 from ..labels.store import read_labels
 from ..render.tables import conflicts_table, duplicates_table, label_counts_tables
-from .base import out_console
+from .base import codebook_for, codebook_near, given_labels, out_console
 
 labels_app = typer.Typer(
     help="Manage label files: import labels from other tools, count them, rename or merge frames.",
@@ -46,10 +47,12 @@ def labels_import_cmd(
     """Import labelled passages from CSV or JSONL into a label file, checked and without duplicates."""
     from ..labels.importing import import_labels
 
-    book = find_codebook(codebook, near=into)
+    book = codebook_for(codebook, near=into)
+    if not sep:
+        raise LabelError("--sep, what separates frame ids in a text cell, must not be empty")
     report = import_labels(
-        files, into=into, codebook=book, existing=labels, text_col=text_col, frames_col=frames_col, sep=sep,
-        id_col=id_col, language_col=language_col, source_col=source_col,
+        files, into=into, codebook=book, existing=given_labels(labels), text_col=text_col, frames_col=frames_col,
+        sep=sep, id_col=id_col, language_col=language_col, source_col=source_col,
     )
     if report.duplicates:
         out_console.print(duplicates_table(report.duplicates))
@@ -80,7 +83,7 @@ def labels_stats_cmd(
     paths = labels or [Path("labels")]
     if json_out is not None:
         check_writable(json_out, force=force)
-    book = _codebook_near(codebook, paths)
+    book = codebook_near(codebook, near=paths[0])
     passages = read_labels(paths, codebook=book)
     stats = label_stats(passages, book.ids if book is not None else frames_of(passages))
     for table in label_counts_tables(stats):
@@ -109,7 +112,7 @@ def labels_migrate_cmd(
     codebook: Annotated[Path | None, typer.Option(help="Codebook (TOML) to migrate with the labels.")] = None,
 ) -> None:
     """Rename or merge frames in label files (and the codebook), keeping each old file as NAME.bak."""
-    from ..labels.migrate import migrate_labels, parse_steps
+    from ..labels.migrate import migrate_labels
 
     steps = parse_steps(rename or [], merge or [])
     report = migrate_labels(labels, steps=steps, codebook=codebook)
@@ -136,7 +139,7 @@ def label_cmd(
 
     from ..runs.labelling import annotate
 
-    book = find_codebook(codebook, near=into)
+    book = codebook_for(codebook, near=into)
     summary = annotate(queue, into=into, codebook=book, stdin=sys.stdin, console=out_console)
     out_console.print(
         f"{summary.answered} answered, {summary.skipped} skipped, {summary.undone} undone this session; "
@@ -145,10 +148,28 @@ def label_cmd(
     )
 
 
-def _codebook_near(codebook: Path | None, labels: list[Path]) -> Any:
-    """The codebook given, else codebook.toml beside the first labels path, else None."""
-    if codebook is not None:
-        return load_codebook(codebook)
-    first = labels[0]
-    candidate = (first if first.is_dir() else first.parent) / "codebook.toml"
-    return load_codebook(candidate) if candidate.is_file() else None
+def parse_steps(renames: Sequence[str] = (), merges: Sequence[str] = ()) -> list[tuple[list[str], str]]:
+    """``OLD=NEW`` renames and ``A,B=NEW`` merges as (sources, target) steps, renames first.
+
+    Examples
+    --------
+    >>> parse_steps(["old=new"], ["a,b=ab"])
+    [(['old'], 'new'), (['a', 'b'], 'ab')]
+    """
+    steps: list[tuple[list[str], str]] = []
+    for kind, items in (("rename", renames), ("merge", merges)):
+        for item in items:
+            left, eq, right = item.partition("=")
+            sources = [s.strip() for s in left.split(",") if s.strip()]
+            target = right.strip()
+            if not eq or not sources or not target or (kind == "rename" and len(sources) != 1):
+                form = "OLD=NEW" if kind == "rename" else "A,B=NEW"
+                raise LabelError(f"--{kind} takes {form}, not {item!r}")
+            if kind == "merge" and len(set(sources)) < 2:
+                raise LabelError(f"--merge needs at least two frames to merge: {item!r}")
+            if kind == "rename" and sources == [target]:
+                raise LabelError(f"--rename {item!r} renames a frame to itself")
+            steps.append((list(dict.fromkeys(sources)), target))
+    if not steps:
+        raise LabelError("nothing to migrate: give --rename OLD=NEW or --merge A,B=NEW")
+    return steps

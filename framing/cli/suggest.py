@@ -9,7 +9,7 @@ import typer
 from rich.markup import escape
 
 from ..render.tables import suggestions_table
-from .base import note, out_console
+from .base import given_labels, note, out_console
 
 
 def suggest_cmd(
@@ -31,7 +31,9 @@ def suggest_cmd(
     """The passages most worth labelling next: the model's least certain, not all from one story."""
     from ..analysis.suggestions import suggest
 
-    summary = suggest(inputs, model=model, n=n, out=out, labels=labels, max_similarity=max_similarity, force=force)
+    summary = suggest(
+        inputs, model=model, n=n, out=out, labels=given_labels(labels), max_similarity=max_similarity, force=force
+    )
     if summary.missing_labels:
         note(
             "warning",

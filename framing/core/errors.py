@@ -1,7 +1,7 @@
 """Errors raised by the library.
 
 Library code raises these and never exits; the command-line interface turns
-them into a one-line message and an exit code in one place (``cli.py``).
+them into a one-line message and an exit code in one place (``framing.cli.base.Commands``).
 """
 
 from __future__ import annotations

@@ -47,6 +47,8 @@ __all__ = [
 METADATA_FILES = ("metadata.csv", "metadata.jsonl")
 TEXT_SUFFIXES = (".txt", *HTML_SUFFIXES)
 TABLE_SUFFIXES = (".jsonl", ".csv")
+# How to read another column than "text", in library terms (the command line names its option instead).
+COLUMN_HINT = "; name it with text_field"
 # Files read whole: larger ones are refused before a byte is read. Saved pages
 # carry scripts, styles and inline images around the text, hence the margin.
 MAX_TEXT_BYTES = 4 * MAX_ARTICLE_CHARS
@@ -134,6 +136,7 @@ def _from_table(
     id_field: str,
     on_error: OnError | None = None,
     on_warning: OnWarning | None = None,
+    column_hint: str = COLUMN_HINT,
 ) -> Iterator[Article]:
     reported = 0
 
@@ -142,7 +145,7 @@ def _from_table(
         reported += 1
         raise_or_report(error, on_error)
 
-    hint = "; choose it with --text-field" if text_field == "text" else ""
+    hint = column_hint if text_field == "text" else ""
     if path.suffix.lower() == ".jsonl":
         records = jsonl_records(path, on_error=report if on_error else None, on_warning=on_warning)
     else:
@@ -266,7 +269,8 @@ def _one(path: Path, meta: dict[str, Any], on_warning: OnWarning | None) -> Iter
 
 
 def _from_folder(
-    path: Path, *, text_field: str, id_field: str, on_error: OnError | None, on_warning: OnWarning | None
+    path: Path, *, text_field: str, id_field: str, on_error: OnError | None, on_warning: OnWarning | None,
+    column_hint: str,
 ) -> Iterator[Article]:
     meta = _sidecar(path, on_warning)
     members = sorted(
@@ -280,7 +284,8 @@ def _from_folder(
             articles = _one(member, meta.get(member.stem, {}), on_warning)
         else:
             articles = _from_table(
-                member, text_field=text_field, id_field=id_field, on_error=on_error, on_warning=on_warning
+                member, text_field=text_field, id_field=id_field, on_error=on_error, on_warning=on_warning,
+                column_hint=column_hint,
             )
         yield from _guarded(articles, on_error)
 
@@ -320,6 +325,7 @@ def read_articles(
     stdin: IO[str] | None = None,
     on_error: OnError | None = None,
     on_warning: OnWarning | None = None,
+    column_hint: str = COLUMN_HINT,
 ) -> Iterator[Article]:
     """Yield the articles in ``inputs``, in the order given.
 
@@ -343,6 +349,9 @@ def read_articles(
     on_warning : callable, optional
         Called with a message for each file read in a guessed encoding; without
         it an :class:`~framing.core.errors.InputWarning` is issued.
+    column_hint : str
+        Added to the error when a JSONL/CSV input has no ``text`` field: how to name
+        another (the command line names its option).
 
     Examples
     --------
@@ -359,14 +368,16 @@ def read_articles(
             articles = _from_stdin(stdin or sys.stdin, on_error=on_error, on_warning=on_warning)
         elif path.is_dir():
             articles = _from_folder(
-                path, text_field=text_field, id_field=id_field, on_error=on_error, on_warning=on_warning
+                path, text_field=text_field, id_field=id_field, on_error=on_error, on_warning=on_warning,
+                column_hint=column_hint,
             )
         elif not path.exists():
             raise_or_report(InputError("no such file or folder", path=path), on_error)
             continue
         elif path.suffix.lower() in TABLE_SUFFIXES:
             articles = _from_table(
-                path, text_field=text_field, id_field=id_field, on_error=on_error, on_warning=on_warning
+                path, text_field=text_field, id_field=id_field, on_error=on_error, on_warning=on_warning,
+                column_hint=column_hint,
             )
         else:
             articles = _one(path, _sidecar(path.parent, on_warning).get(path.stem, {}), on_warning)

@@ -10,7 +10,7 @@ from typing import Any
 
 from ..core.errors import LabelError
 
-__all__ = ["CODEBOOK_NAME", "Frame", "Codebook", "load_codebook", "closest_frame", "find_codebook"]
+__all__ = ["CODEBOOK_NAME", "Frame", "Codebook", "load_codebook", "closest_frame", "codebook_beside"]
 
 # The codebook beside a folder of labels has this name.
 CODEBOOK_NAME = "codebook.toml"
@@ -154,19 +154,13 @@ def load_codebook(path: str | Path) -> Codebook:
     )
 
 
-def find_codebook(codebook: str | Path | None, *, near: str | Path) -> Codebook:
-    """The codebook given, else ``codebook.toml`` in the folder of ``near`` (a labels file or folder).
+def codebook_beside(labels: str | Path) -> Path:
+    """Where the codebook of a labels file or folder is: ``codebook.toml`` in its folder (it may not exist).
 
-    Raises
-    ------
-    LabelError
-        When none is given and there is none beside the labels.
+    Examples
+    --------
+    >>> codebook_beside("labels/seeds.jsonl").as_posix()
+    'labels/codebook.toml'
     """
-    if codebook is not None:
-        return load_codebook(codebook)
-    near = Path(near)
-    folder = near if near.is_dir() else near.parent
-    candidate = folder / CODEBOOK_NAME
-    if candidate.is_file():
-        return load_codebook(candidate)
-    raise LabelError(f"no {CODEBOOK_NAME} beside the labels; pass --codebook FILE", path=folder)
+    near = Path(labels)
+    return (near if near.is_dir() else near.parent) / CODEBOOK_NAME

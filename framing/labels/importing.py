@@ -95,7 +95,7 @@ def _read_import(
     if path.suffix.lower() == ".jsonl":
         records = jsonl_records(path)
     elif path.suffix.lower() == ".csv":
-        records = csv_records(path, required=text_col, hint="; choose it with --text-col")
+        records = csv_records(path, required=text_col, hint="; name it with text_col")
     else:
         raise LabelError("labels to import must be .csv or .jsonl", path=path)
     out = []
@@ -105,12 +105,12 @@ def _read_import(
             text = record.get(text_key_name) if text_key_name else None
             if not isinstance(text, str) or not text.strip():
                 raise LabelError(
-                    f"no {text_col!r} text in this record (choose it with --text-col)", path=path, line=line
+                    f"no {text_col!r} text in this record (name it with text_col)", path=path, line=line
                 )
             frames_key = _field(record, frames_col)
             if frames_key is None or record[frames_key] is None:
                 raise LabelError(
-                    f"no {frames_col!r} in this record (choose it with --frames-col; an empty value means none)",
+                    f"no {frames_col!r} in this record (name it with frames_col; an empty value means none)",
                     path=path, line=line,
                 )
             frames = _split_frames(record[frames_key], sep=sep, path=path, line=line)
@@ -209,7 +209,7 @@ def import_labels(
     if not files:
         raise LabelError("no files to import")
     if not sep:
-        raise LabelError("--sep, what separates frame ids in a text cell, must not be empty")
+        raise LabelError("sep, what separates frame ids in a text cell, must not be empty")
     given = check_given_labels(existing) if existing is not None else [into.parent]
     old = existing_labels(_with_target(given, into))
     report = ImportReport(into=into, codebook_version=codebook.version)
@@ -281,7 +281,7 @@ def _assign_ids(new: list[_Candidate], used: dict[str, str], *, stem: str) -> No
             path, _, line = c.origin.rpartition(":")
             raise LabelError(
                 f"id {ident!r} is already used at {used[ident]} for another passage; "
-                "import without ids (--id-col '') to number them",
+                "import without ids (id_col='') to number them",
                 path=path, line=int(line),
             )
         used[ident] = c.origin

@@ -20,7 +20,7 @@ from ..core.records import find_column, jsonl_records
 from .codebook import Codebook, closest_frame, load_codebook
 from .store import label_files, read_labels
 
-__all__ = ["MigrationReport", "migrate_labels", "parse_steps"]
+__all__ = ["MigrationReport", "migrate_labels"]
 
 
 @dataclass
@@ -32,33 +32,6 @@ class MigrationReport:
     codebook: str | None = None
     removed_tables: list[str] = field(default_factory=list)
     backups: list[str] = field(default_factory=list)
-
-
-def parse_steps(renames: Sequence[str] = (), merges: Sequence[str] = ()) -> list[tuple[list[str], str]]:
-    """``OLD=NEW`` renames and ``A,B=NEW`` merges as (sources, target) steps, renames first.
-
-    Examples
-    --------
-    >>> parse_steps(["old=new"], ["a,b=ab"])
-    [(['old'], 'new'), (['a', 'b'], 'ab')]
-    """
-    steps: list[tuple[list[str], str]] = []
-    for kind, items in (("rename", renames), ("merge", merges)):
-        for item in items:
-            left, eq, right = item.partition("=")
-            sources = [s.strip() for s in left.split(",") if s.strip()]
-            target = right.strip()
-            if not eq or not sources or not target or (kind == "rename" and len(sources) != 1):
-                form = "OLD=NEW" if kind == "rename" else "A,B=NEW"
-                raise LabelError(f"--{kind} takes {form}, not {item!r}")
-            if kind == "merge" and len(set(sources)) < 2:
-                raise LabelError(f"--merge needs at least two frames to merge: {item!r}")
-            if kind == "rename" and sources == [target]:
-                raise LabelError(f"--rename {item!r} renames a frame to itself")
-            steps.append((list(dict.fromkeys(sources)), target))
-    if not steps:
-        raise LabelError("nothing to migrate: give --rename OLD=NEW or --merge A,B=NEW")
-    return steps
 
 
 def _migrate_list(frames: list[str], sources: list[str], target: str, *, judged: bool) -> list[str]:
@@ -184,7 +157,7 @@ def migrate_labels(
     paths : sequence of str or Path
         Label files (``.jsonl``, ``.csv``) or folders of them.
     steps : list of (sources, target)
-        From :func:`parse_steps`; applied in order. A rename is a merge of one.
+        The frames ``sources`` merged into ``target``, applied in order. A rename is a merge of one.
     codebook : str or Path, optional
         The codebook (TOML) to migrate with the labels.
 

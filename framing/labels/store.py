@@ -349,7 +349,7 @@ def existing_labels(paths: Iterable[str | Path]) -> list[LabelledPassage]:
 
 
 def check_given_labels(paths: Iterable[str | Path]) -> list[Path]:
-    """Label files or folders a user named (``--labels``): each must exist.
+    """Label files or folders a user named: each must exist.
 
     :func:`existing_labels` treats a missing default as no labels; a named path
     that is missing is more likely a typo, and ignoring it would let duplicates
@@ -358,7 +358,7 @@ def check_given_labels(paths: Iterable[str | Path]) -> list[Path]:
     out = [Path(p) for p in paths]
     for path in out:
         if not path.exists():
-            raise LabelError("no such label file or folder (given with --labels)", path=path)
+            raise LabelError("no such label file or folder", path=path)
     return out
 
 

@@ -42,7 +42,7 @@ from ..core.errors import FramingError, InputError, OutputError
 from ..core.records import OnError, OnWarning
 from ..inputs.articles import TABLE_SUFFIXES, expand_patterns, read_articles
 from ..inputs.duplicates import WINDOW
-from .scoring import ScoreSummary, _Run, _score_for_writing
+from .scoring import TEXT_FIELD_HINT, ScoreSummary, _Run, _score_for_writing
 
 if TYPE_CHECKING:
     from ..model.frame_model import FrameModel
@@ -104,6 +104,7 @@ def _score_shard(
             id_field=id_field,
             on_error=lambda error: bad(str(error)),
             on_warning=warn,
+            column_hint=TEXT_FIELD_HINT,
         )
         with contextlib.suppress(_Stop):
             for chunk in chunked(articles, chunk_size):

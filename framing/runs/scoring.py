@@ -37,10 +37,12 @@ from ..model.files import load_scorer
 if TYPE_CHECKING:
     from ..model.frame_model import FrameModel
 
-__all__ = ["score", "ScoreSummary", "OUTPUT_SUFFIXES", "dedicate_process"]
+__all__ = ["score", "ScoreSummary", "OUTPUT_SUFFIXES", "TEXT_FIELD_HINT", "dedicate_process"]
 
 
 OUTPUT_SUFFIXES = (".jsonl", ".csv")
+# Added to "no 'text' column" errors: the option of framing score that names another column.
+TEXT_FIELD_HINT = "; choose it with --text-field"
 
 
 @dataclass
@@ -281,7 +283,8 @@ def score(
     )
     fm = run.model
     articles = read_articles(
-        inputs, stdin=stdin, text_field=text_field, id_field=id_field, on_error=run.on_error, on_warning=run.warn
+        inputs, stdin=stdin, text_field=text_field, id_field=id_field, on_error=run.on_error, on_warning=run.warn,
+        column_hint=TEXT_FIELD_HINT,
     )
     jobs = available_cores() if jobs is None else jobs
     if jobs < 1:

@@ -9,29 +9,15 @@ import pytest
 from typer.testing import CliRunner
 
 from framing.cli import app
+from framing.cli.labels import parse_steps
 from framing.core.errors import LabelError
 from framing.labels.codebook import load_codebook
-from framing.labels.migrate import migrate_labels, parse_steps
+from framing.labels.migrate import migrate_labels
 from framing.labels.store import read_labels
 
 from ..conftest import CODEBOOK_TOML, read_jsonl, strip_ansi, write_csv, write_jsonl
 
 runner = CliRunner()
-
-
-def test_parse_steps() -> None:
-    assert parse_steps(["a=b"], ["c,d=e"]) == [(["a"], "b"), (["c", "d"], "e")]
-    for bad in (["a"], ["a,b=c"], ["=b"]):
-        with pytest.raises(LabelError, match="--rename takes OLD=NEW"):
-            parse_steps(bad, [])
-    with pytest.raises(LabelError, match="at least two"):
-        parse_steps([], ["a=b"])
-    with pytest.raises(LabelError, match="nothing to migrate"):
-        parse_steps([], [])
-    with pytest.raises(LabelError, match="renames a frame to itself"):
-        parse_steps(["a=a"], [])
-    with pytest.raises(LabelError, match="at least two"):
-        parse_steps([], ["a,a=b"])
 
 
 @pytest.mark.parametrize("with_codebook", [True, False])
