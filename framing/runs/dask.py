@@ -42,7 +42,7 @@ from ..core.errors import FramingError, InputError, OutputError
 from ..core.records import OnError, OnWarning
 from ..inputs.articles import TABLE_SUFFIXES, expand_patterns, read_articles
 from ..inputs.duplicates import WINDOW
-from .scoring import TEXT_FIELD_HINT, ScoreSummary, _Run, _score_for_writing
+from .scoring import TEXT_FIELD_HINT, BadInput, ScoredArticle, ScoreSummary, _Run, _score_for_writing
 
 if TYPE_CHECKING:
     from ..model.frame_model import FrameModel
@@ -109,12 +109,12 @@ def _score_shard(
         with contextlib.suppress(_Stop):
             for chunk in chunked(articles, chunk_size):
                 for item in _score_for_writing(chunk, model=model, passage_records=passage_records):
-                    if item[0] == "error":
-                        bad(item[1])
+                    if isinstance(item, BadInput):
+                        bad(item.message)
                         continue
-                    _, ident, dump, rows, n_passages, sig, *_ = item  # (band keys are made again when linking)
-                    record, passages = dump.decode("utf-8"), [row.decode("utf-8") for row in rows]
-                    line = ["ok", ident, record, passages, n_passages, bool(sig.size)]
+                    sig = item.signature  # (its band keys are made again when linking)
+                    record, passages = item.record.decode("utf-8"), [row.decode("utf-8") for row in item.passages]
+                    line = ["ok", item.id, record, passages, item.n_passages, bool(sig.size)]
                     items.write(json.dumps(line, ensure_ascii=False))
                     items.write("\n")
                     if sig.size:
@@ -123,14 +123,14 @@ def _score_shard(
     return done
 
 
-def _read_part(part: Path) -> Iterator[tuple[Any, ...]]:
+def _read_part(part: Path) -> Iterator[ScoredArticle | BadInput]:
     """The items of a part, in order, signatures read back beside the articles that have one."""
     empty = np.zeros(0, dtype=np.uint32)
     with open(part.with_suffix(".jsonl"), encoding="utf-8") as items, open(part.with_suffix(".sig"), "rb") as sigs:
         for line in items:
             item = json.loads(line)
             if item[0] != "ok":
-                yield tuple(item)
+                yield BadInput(*item)
                 continue
             _, ident, dump, rows, n_passages, has_sig = item
             sig = empty
@@ -139,7 +139,8 @@ def _read_part(part: Path) -> Iterator[tuple[Any, ...]]:
                 if len(raw) != _SIG_BYTES:
                     raise DaskEngineError(f"{part}.sig: part cut short (was the parts folder changed during the run?)")
                 sig = np.frombuffer(raw, dtype="<u4").astype(np.uint32)
-            yield "ok", ident, dump.encode("utf-8"), [row.encode("utf-8") for row in rows], n_passages, sig
+            passages = [row.encode("utf-8") for row in rows]
+            yield ScoredArticle("ok", ident, dump.encode("utf-8"), passages, n_passages, sig)
 
 
 def _shards(inputs: Iterable[str | Path], on_error: OnError | None) -> list[tuple[str, str]]:
@@ -322,11 +323,11 @@ def score_dask(
             for i, ((given, absolute), future) in enumerate(zip(inputs, futures)):
                 _wait(future, given)
                 for item in _read_part(folder / f"{i:06d}"):
-                    if item[0] == "warning":
-                        warn(_as_given(item[1], absolute, given))
-                        continue
-                    if item[0] == "error":
-                        run.error(InputError(_as_given(item[1], absolute, given)))
+                    if isinstance(item, BadInput):
+                        if item.kind == "warning":
+                            warn(_as_given(item.message, absolute, given))
+                        else:
+                            run.error(InputError(_as_given(item.message, absolute, given)))
                     else:
                         run.write(item)  # as score(): the first article of each story, in input order
                 if on_progress is not None:

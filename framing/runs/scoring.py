@@ -18,7 +18,7 @@ import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, NamedTuple, overload
 
 import numpy as np
 
@@ -37,7 +37,15 @@ from ..model.files import load_scorer
 if TYPE_CHECKING:
     from ..model.frame_model import FrameModel
 
-__all__ = ["score", "ScoreSummary", "OUTPUT_SUFFIXES", "TEXT_FIELD_HINT", "dedicate_process"]
+__all__ = [
+    "score",
+    "ScoreSummary",
+    "ScoredArticle",
+    "BadInput",
+    "OUTPUT_SUFFIXES",
+    "TEXT_FIELD_HINT",
+    "dedicate_process",
+]
 
 
 OUTPUT_SUFFIXES = (".jsonl", ".csv")
@@ -60,11 +68,31 @@ class ScoreSummary:
     duplicates: int = 0  # articles flagged as near-duplicates of an earlier one
 
 
-# What a worker sends back for each article: ("ok", id, record JSON (UTF-8 bytes)
-# without its closing brace, passage JSONs likewise, passage count, MinHash
-# signature, and optionally the signature's band keys) or ("error", message). The main process
-# adds "duplicate_of", which needs every earlier article, and writes.
-_Item = tuple[Any, ...]
+class ScoredArticle(NamedTuple):
+    """What a worker sends back for an article it scored.
+
+    The main process adds ``"duplicate_of"``, which needs every earlier article, to
+    the record and each passage record (hence their JSON without the closing brace),
+    and writes them.
+    """
+
+    kind: str  # "ok"
+    id: str
+    record: bytes  # the article's record as UTF-8 JSON, without its closing brace
+    passages: list[bytes]  # the passage records likewise (none unless passage records are written)
+    n_passages: int
+    signature: Any  # MinHash signature: uint32 array (bytes between processes, see _score_to_send)
+    band_keys: Any = None  # its band keys: a list of ints (bytes between processes), or None: made when linking
+
+
+class BadInput(NamedTuple):
+    """What a worker sends back for a record it could not score (or a Dask part's warning)."""
+
+    kind: str  # "error" (or "warning")
+    message: str
+
+
+_Item = ScoredArticle | BadInput
 _WORKER: dict[str, Any] = {}
 
 
@@ -83,7 +111,7 @@ def _score_for_writing(
     set; the Dask engine passes them, as tasks in one worker may run in threads.
     """
     items: list[_Item] = []
-    errors = lambda error: items.append(("error", str(error)))  # noqa: E731
+    errors = lambda error: items.append(BadInput("error", str(error)))  # noqa: E731
     model = _WORKER["model"] if model is None else model
     passage_records = _WORKER["passage_records"] if passage_records is None else passage_records
     # (_score_chunk reports a chunk's errors while splitting, before its first record.)
@@ -92,7 +120,7 @@ def _score_for_writing(
     for (record, rows, passages), sig, keys in zip(scored, sigs, band_keys(sigs)):
         dump = dumpb(record)[:-1]
         rows_json = [dumpb(row)[:-1] for row in rows]
-        items.append(("ok", str(record["id"]), dump, rows_json, len(passages), sig, keys))
+        items.append(ScoredArticle("ok", str(record["id"]), dump, rows_json, len(passages), sig, keys))
     release_memory()
     return items
 
@@ -105,19 +133,30 @@ def _score_to_send(chunk: list[Article]) -> list[_Item]:
     arrays and lists again.
     """
     return [
-        item if item[0] != "ok" else
-        (*item[:5], item[5].tobytes(), None if item[6] is None else np.array(item[6], dtype=np.uint64).tobytes())
+        item if isinstance(item, BadInput) else item._replace(
+            signature=item.signature.tobytes(),
+            band_keys=None if item.band_keys is None else np.array(item.band_keys, dtype=np.uint64).tobytes(),
+        )
         for item in _score_for_writing(chunk)
     ]
 
 
+@overload
+def _received(item: ScoredArticle) -> ScoredArticle: ...
+
+
+@overload
+def _received(item: BadInput) -> BadInput: ...
+
+
 def _received(item: _Item) -> _Item:
     """An item of :func:`_score_to_send` as :func:`_score_for_writing` made it."""
-    if item[0] != "ok":
+    if isinstance(item, BadInput):
         return item
-    sig = np.frombuffer(item[5], dtype=np.uint32)
-    keys = None if item[6] is None else np.frombuffer(item[6], dtype=np.uint64).tolist()
-    return (*item[:5], sig, keys)
+    return item._replace(
+        signature=np.frombuffer(item.signature, dtype=np.uint32),
+        band_keys=None if item.band_keys is None else np.frombuffer(item.band_keys, dtype=np.uint64).tolist(),
+    )
 
 
 def _malloc_trim() -> Callable[[], None]:
@@ -306,8 +345,8 @@ def score(
         stack.callback(results.close)  # stops the workers on an error or Ctrl-C
         for items in results:
             for item in items:
-                if item[0] == "error":
-                    run.error(InputError(item[1]))
+                if isinstance(item, BadInput):
+                    run.error(InputError(item.message))
                 else:
                     run.write(_received(item) if jobs > 1 else item)
             if jobs > 1:
@@ -322,9 +361,8 @@ class _Run:
     """What every engine's main process does: check the outputs, load the model,
     keep the summary, link near-duplicates in input order and write the records.
 
-    Workers send each article as ``("ok", id, record JSON without its closing
-    brace, passage JSONs likewise, passage count, signature[, band keys])``;
-    :meth:`write` adds ``duplicate_of``, which needs every earlier article.
+    Workers send each article as a :class:`ScoredArticle`; :meth:`write` adds
+    ``duplicate_of``, which needs every earlier article.
     """
 
     def __init__(
@@ -393,13 +431,13 @@ class _Run:
         if self.passages_out is not None and self.p_suffix is not None:
             self.p_writer = _Writer(opened(self.passages_out, self.p_suffix), self.p_suffix, frames, articles=False)
 
-    def write(self, item: _Item) -> None:
+    def write(self, item: ScoredArticle) -> None:
         """Link one scored article to its story and write it (and its passages)."""
         assert self.writer is not None, "open() first"
-        _, ident, dump, rows, n_passages, sig, *keys = item
+        dump, rows, n_passages = item.record, item.passages, item.n_passages
         summary = self.summary
         # Clutter is gone from the passages, so site furniture does not hide a shared story.
-        first = self.duplicates.add_signature(ident, sig, keys=keys[0] if keys else None)
+        first = self.duplicates.add_signature(item.id, item.signature, keys=item.band_keys)
         summary.duplicates += first is not None
         tail = b',"duplicate_of":' + dumpb(first) + b"}"
         self.writer.write_json(dump + tail)
