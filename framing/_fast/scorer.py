@@ -61,6 +61,7 @@ __all__ = [
     "constant_logit",
     "decide",
     "row_groups",
+    "block_decisions",
     "passage_and_article_decisions",
     "finish_sections",
     "RELEVANT",
@@ -120,6 +121,34 @@ def row_groups(texts: Sequence[str]) -> list[slice]:
     if texts:
         groups.append(slice(start, len(texts)))
     return groups
+
+
+def block_decisions(
+    texts: Sequence[str],
+    blocks: Sequence[Any],
+    rows: Sequence[slice],
+    weights: np.ndarray,
+    intercepts: np.ndarray,
+    logits: np.ndarray,
+    linear: Any,
+) -> np.ndarray:
+    """Decision values (log-odds scale) of each frame for each text, block by block.
+
+    Each block's features times its ``rows`` of the stacked ``weights`` (a block's
+    ``decision(texts, weights)``), summed over the blocks, plus ``intercepts``, in the
+    frames' columns ``linear``; the frames without a classifier get their ``logits``.
+    The feature matrix is never stacked, and texts go a group of at most ``_ROW_CHARS``
+    characters at a time: that group's counts are all that is held.
+    """
+    out = np.empty((len(texts), logits.size))
+    out[:] = logits[None, :]
+    total = np.zeros((len(texts), weights.shape[1]))
+    for group_rows in row_groups(texts):
+        group = [texts[i] for i in range(group_rows.start, group_rows.stop)]
+        for block, block_rows in zip(blocks, rows):
+            total[group_rows] += block.decision(group, weights[block_rows])
+    out[:, linear] = total + intercepts
+    return out
 
 
 class _Block:
@@ -298,16 +327,7 @@ class Scorer:
 
     def decision(self, texts: Sequence[str]) -> np.ndarray:
         """Decision values (log-odds scale) of each frame for each text."""
-        out = np.empty((len(texts), len(self.frames)))
-        out[:] = self.logits[None, :]
-        total = np.zeros((len(texts), self.linear.size))
-        # Rows a group at a time: the counts of at most _ROW_CHARS characters are all that is held.
-        for rows in row_groups(texts):
-            group = [texts[i] for i in range(rows.start, rows.stop)]
-            for block, block_rows in zip(self.blocks, self._rows):
-                total[rows] += block.decision(group, self.weights[block_rows])
-        out[:, self.linear] = total + self.intercepts
-        return out
+        return block_decisions(texts, self.blocks, self._rows, self.weights, self.intercepts, self.logits, self.linear)
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         """Probability of each frame (columns in ``self.frames`` order) for each text."""

@@ -22,7 +22,7 @@ from typing import IO
 
 from .errors import OutputError
 
-__all__ = ["atomic_write", "check_writable", "make_temp", "backup_path", "is_special"]
+__all__ = ["atomic_write", "append_line", "check_writable", "make_temp", "backup_path", "is_special"]
 
 
 def _umask() -> int:
@@ -178,3 +178,32 @@ def atomic_write(
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def append_line(path: str | Path, line: str) -> None:
+    """Append one line (UTF-8, its newline added) to a file and sync it to disk before returning.
+
+    An append cannot lose what the file held; a crash mid-write can at worst leave
+    the last line cut short. A file whose last line lacks its newline gets one first,
+    so that the lines stay apart; a new file's name is synced to disk too.
+    """
+    path = Path(path)
+    data = (line + "\n").encode("utf-8")
+    new = not path.exists()
+    with path.open("ab") as fh:
+        if fh.tell() > 0:
+            with path.open("rb") as reader:
+                reader.seek(-1, os.SEEK_END)
+                if reader.read(1) != b"\n":
+                    data = b"\n" + data
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+    if new:  # the file's name must reach the disk too
+        fd = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        except OSError:
+            pass
+        finally:
+            os.close(fd)

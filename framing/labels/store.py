@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -24,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..core.atomic import atomic_write
+from ..core.atomic import append_line, atomic_write
 from ..core.errors import InputError, LabelError
 from ..core.records import csv_records, jsonl_records
 from ..core.text import LANGUAGES, detect_language, normalize
@@ -399,26 +398,7 @@ def append_record(path: str | Path, record: dict[str, Any]) -> None:
     An append cannot lose what the file held; a crash mid-write can at worst
     leave the last line cut short, which :func:`check_tail` reports next time.
     """
-    path = Path(path)
-    line = (json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8")
-    new = not path.exists()
-    with path.open("ab") as fh:
-        if fh.tell() > 0:
-            with path.open("rb") as reader:
-                reader.seek(-1, os.SEEK_END)
-                if reader.read(1) != b"\n":
-                    line = b"\n" + line
-        fh.write(line)
-        fh.flush()
-        os.fsync(fh.fileno())
-    if new:  # the file's name must reach the disk too
-        fd = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        except OSError:
-            pass
-        finally:
-            os.close(fd)
+    append_line(path, json.dumps(record, ensure_ascii=False))
 
 
 def remove_record(path: str | Path, ident: str) -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Any
 
 import numpy as np
@@ -18,7 +19,7 @@ from sklearn.feature_extraction.text import CountVectorizer
 from sklearn.pipeline import FeatureUnion
 
 from .._fast import kernels
-from .._fast.scorer import apply_calibration, constant_logit, finish_sections, row_groups
+from .._fast.scorer import apply_calibration, block_decisions, constant_logit, finish_sections
 from .._fast.scorer import decide as _decide
 from .._fast.vocab import merge_rows, tf_table
 from .config import ModelConfig
@@ -105,33 +106,17 @@ class FrameModel:
         blocks = [t for _, t in union.transformer_list if t not in ("drop", "passthrough")]
         if len(blocks) != len(union.transformer_list):
             return self._decision(union.transform(texts))
+        if not all(isinstance(block, CueLexicon) or hasattr(block, "vocabulary_") for block in blocks):
+            return self._decision(union.transform(texts))
         weights, intercepts = self._stacked_weights(linear)
-        constant = [0.5 if j in linear else clf for j, clf in enumerate(self.classifiers)]
-        out = _decision(constant, np.zeros((len(texts), 0)))
-        total = np.zeros((len(texts), len(linear)))
-        # Rows a group at a time: the matrices (and their float64 copies for the
-        # product) of a group of at most _ROW_CHARS characters are all that is held.
-        for rows in row_groups(texts):
-            group = [texts[i] for i in range(rows.start, rows.stop)]
-            start = 0
-            for block in blocks:
-                if hasattr(block, "decision") and hasattr(block, "vocabulary_"):
-                    # framing's vectorizers: the product straight from the counts
-                    width = len(block.vocabulary_)
-                    if start + width > weights.shape[0]:  # not the fitted layout: the general path
-                        return self._decision(union.transform(texts))
-                    total[rows] += block.decision(group, weights[start : start + width])
-                    start += width
-                    continue
-                Xb = block.transform(group)
-                if start + Xb.shape[1] > weights.shape[0]:
-                    return self._decision(union.transform(texts))
-                total[rows] += np.asarray(Xb @ weights[start : start + Xb.shape[1]])
-                start += Xb.shape[1]
-            if start != weights.shape[0]:
-                return self._decision(union.transform(texts))
-        out[:, linear] = total + intercepts
-        return out
+        widths = np.cumsum([0] + [_width(block) for block in blocks])
+        if widths[-1] != weights.shape[0]:  # not the fitted layout: the general path
+            return self._decision(union.transform(texts))
+        # framing's vectorizers give the product straight from the counts; other blocks their matrix times it.
+        deciders = [block if hasattr(block, "decision") else _TransformBlock(block) for block in blocks]
+        logits = np.array([0.0 if j in linear else constant_logit(c) for j, c in enumerate(self.classifiers)])
+        rows = [slice(int(a), int(b)) for a, b in pairwise(widths)]
+        return block_decisions(texts, deciders, rows, weights, intercepts, logits, linear)
 
     def proba_of_sections(
         self, texts: Sequence[str], starts: np.ndarray
@@ -212,6 +197,16 @@ class _ScoringView:
     def section_weights(self) -> np.ndarray:
         assert self.relevance is not None
         return np.column_stack([self.stacked[0], self.relevance[0]])
+
+
+class _TransformBlock:
+    """A feature block without a ``decision`` of its own: its matrix times the weights."""
+
+    def __init__(self, block: Any):
+        self.block = block
+
+    def decision(self, docs: list[str], weights: np.ndarray) -> np.ndarray:
+        return np.asarray(self.block.transform(docs) @ weights)
 
 
 def _width(block: Any) -> int:

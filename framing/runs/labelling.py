@@ -18,7 +18,6 @@ neither answered nor skipped. Commands come from any text stream, so a script
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,7 +28,7 @@ from rich.markup import escape
 from rich.panel import Panel
 from rich.text import Text
 
-from ..core.atomic import atomic_write, check_writable
+from ..core.atomic import append_line, atomic_write, check_writable
 from ..core.errors import InputError, LabelError
 from ..core.records import jsonl_records
 from ..core.text import LANGUAGES, detect_language
@@ -219,7 +218,7 @@ def annotate(
                 console.print(_HELP, highlight=False)
                 continue
             if command.lower() == "s":
-                _append_line(sidecar, item["id"])
+                append_line(sidecar, item["id"])
                 skipped.append(item["id"])
                 history.append(("skip", item, []))
                 summary.skipped += 1
@@ -284,13 +283,6 @@ def _answer(item: dict[str, Any], frames: list[str], codebook: Codebook) -> dict
         if key not in record and key not in _MODEL_FIELDS and value not in (None, ""):
             record[key] = value
     return record
-
-
-def _append_line(path: Path, text: str) -> None:
-    with path.open("a", encoding="utf-8") as fh:
-        fh.write(text + "\n")
-        fh.flush()
-        os.fsync(fh.fileno())
 
 
 def _rewrite_lines(path: Path, lines: list[str]) -> None:
