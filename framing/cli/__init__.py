@@ -1,8 +1,10 @@
 """The ``framing`` command line: one module per command group, each over the library.
 
-A command parses its arguments, calls the library, and prints. The app's command group
-(:class:`framing.cli.base.Commands`) is the one error boundary: library errors become
-one-line ``error: ...`` messages and exit codes there.
+A command parses its arguments, calls the library, and prints (its tables are built in
+:mod:`framing.render`). The app's command group (:class:`framing.cli.base.Commands`) is the
+one error boundary: library errors become one-line ``error: ...`` messages and exit codes
+there. Commands import what only they need inside them: scikit-learn, which training,
+evaluating and explaining need, takes seconds to import, and scoring can do without it.
 
 | command | module |
 | --- | --- |

@@ -14,9 +14,6 @@ from ..labels.store import read_labels
 from ..model.files import card_path, check_model_path
 from .base import out_console
 
-# Commands import what only they need inside them: scikit-learn, which training,
-# evaluating and explaining need, takes seconds to import, and scoring can do without it.
-
 
 def train_cmd(
     labels: Annotated[list[Path], typer.Argument(help="Label files (.jsonl, .csv) or folders of them.")],
