@@ -59,7 +59,6 @@ class TermList:
 class GroupPassage:
     """A passage of one group that terms and evidence are drawn from (with its article's fields)."""
 
-
     group: str
     language: str
     frames: set[str]
