@@ -22,6 +22,10 @@ labels_app = typer.Typer(
 )
 
 
+# How the library's messages on an import name its parameters: by this command's options.
+_IMPORT_OPTIONS = {"text_col": "--text-col", "frames_col": "--frames-col", "sep": "--sep", "id_col": "--id-col"}
+
+
 def labels_import_cmd(
     files: Annotated[list[Path], typer.Argument(help="CSV or JSONL files of labelled passages to import.")],
     into: Annotated[Path, typer.Option("--into", help="The label file to add to, e.g. labels/NAME.jsonl.")],
@@ -48,11 +52,9 @@ def labels_import_cmd(
     from ..labels.importing import import_labels
 
     book = codebook_for(codebook, near=into)
-    if not sep:
-        raise LabelError("--sep, what separates frame ids in a text cell, must not be empty")
     report = import_labels(
         files, into=into, codebook=book, existing=given_labels(labels), text_col=text_col, frames_col=frames_col,
-        sep=sep, id_col=id_col, language_col=language_col, source_col=source_col,
+        sep=sep, id_col=id_col, language_col=language_col, source_col=source_col, names=_IMPORT_OPTIONS,
     )
     if report.duplicates:
         out_console.print(duplicates_table(report.duplicates))

@@ -9,7 +9,7 @@ kept as ``NAME.bak``. Every record written is stamped with the codebook's versio
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -90,12 +90,13 @@ def _read_import(
     id_col: str,
     language_col: str,
     source_col: str,
+    names: Mapping[str, str],
 ) -> list[tuple[int, str, list[str], dict[str, Any]]]:
     """(line, clean text, frames, record to write) for every record of one file, validated."""
     if path.suffix.lower() == ".jsonl":
         records = jsonl_records(path)
     elif path.suffix.lower() == ".csv":
-        records = csv_records(path, required=text_col, hint="; name it with text_col")
+        records = csv_records(path, required=text_col, hint=f"; choose it with {names['text_col']}")
     else:
         raise LabelError("labels to import must be .csv or .jsonl", path=path)
     out = []
@@ -105,12 +106,13 @@ def _read_import(
             text = record.get(text_key_name) if text_key_name else None
             if not isinstance(text, str) or not text.strip():
                 raise LabelError(
-                    f"no {text_col!r} text in this record (name it with text_col)", path=path, line=line
+                    f"no {text_col!r} text in this record (choose it with {names['text_col']})", path=path, line=line
                 )
             frames_key = _field(record, frames_col)
             if frames_key is None or record[frames_key] is None:
                 raise LabelError(
-                    f"no {frames_col!r} in this record (name it with frames_col; an empty value means none)",
+                    f"no {frames_col!r} in this record "
+                    f"(choose it with {names['frames_col']}; an empty value means none)",
                     path=path, line=line,
                 )
             frames = _split_frames(record[frames_key], sep=sep, path=path, line=line)
@@ -163,6 +165,7 @@ def import_labels(
     id_col: str = "id",
     language_col: str = "language",
     source_col: str = "source",
+    names: Mapping[str, str] | None = None,
 ) -> ImportReport:
     """Add labelled passages from CSV or JSONL files to a JSONL label file.
 
@@ -181,6 +184,9 @@ def import_labels(
     text_col, frames_col, sep, id_col, language_col, source_col
         Where to find each field (CSV headers match ignoring case and
         surrounding spaces) and what separates frame ids in a string.
+    names : mapping, optional
+        How messages call ``text_col``, ``frames_col``, ``sep`` and ``id_col``
+        (default: so; the command line gives its options' names).
 
     Returns
     -------
@@ -203,13 +209,14 @@ def import_labels(
     neither is, so that a coder decides rather than the order of the files.
     """
     into = Path(into)
+    called = {name: name for name in ("text_col", "frames_col", "sep", "id_col")} | dict(names or {})
     if into.suffix.lower() != ".jsonl":
         raise LabelError("labels are imported into a .jsonl file", path=into)
     check_writable(into, force=True)
     if not files:
         raise LabelError("no files to import")
     if not sep:
-        raise LabelError("sep, what separates frame ids in a text cell, must not be empty")
+        raise LabelError(f"{called['sep']}, what separates frame ids in a text cell, must not be empty")
     given = check_given_labels(existing) if existing is not None else [into.parent]
     old = existing_labels(_with_target(given, into))
     report = ImportReport(into=into, codebook_version=codebook.version)
@@ -225,7 +232,7 @@ def import_labels(
             raise LabelError("no such file", path=path)
         for line, text, frames, record in _read_import(
             path, book=codebook, text_col=text_col, frames_col=frames_col, sep=sep, id_col=id_col,
-            language_col=language_col, source_col=source_col,
+            language_col=language_col, source_col=source_col, names=called,
         ):
             report.read += 1
             origin = f"{path}:{line}"
@@ -250,7 +257,7 @@ def import_labels(
             candidates[key] = candidate
             order.append(candidate)
     new = [c for c in order if not c.dropped]
-    _assign_ids(new, used_ids, stem=into.stem)
+    _assign_ids(new, used_ids, stem=into.stem, id_option=called["id_col"])
     report.added = len(new)
     if new:
         _append_all(into, [c.record for c in new])
@@ -271,7 +278,7 @@ def _with_target(paths: Sequence[str | Path], into: Path) -> list[Path]:
     return sorted(files.values())
 
 
-def _assign_ids(new: list[_Candidate], used: dict[str, str], *, stem: str) -> None:
+def _assign_ids(new: list[_Candidate], used: dict[str, str], *, stem: str, id_option: str) -> None:
     """Keep given ids that are free; number the rest ``STEM-00001``... past every id in use."""
     for c in new:
         ident = c.record["id"]
@@ -281,7 +288,7 @@ def _assign_ids(new: list[_Candidate], used: dict[str, str], *, stem: str) -> No
             path, _, line = c.origin.rpartition(":")
             raise LabelError(
                 f"id {ident!r} is already used at {used[ident]} for another passage; "
-                "import without ids (id_col='') to number them",
+                f"import without ids ({id_option} '') to number them",
                 path=path, line=int(line),
             )
         used[ident] = c.origin

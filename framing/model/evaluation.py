@@ -95,7 +95,9 @@ def held_out_predictions(
         if k < 2:
             raise TrainingError(f"cross-validation takes 2 or more folds (or 'article'), not {k}")
         if len(set(groups)) < k:
-            raise TrainingError(f"{k} folds need at least {max(k, 2)} articles (have {len(set(groups))})")
+            raise TrainingError(
+                f"cross-validation in {k} folds needs at least {max(k, 2)} articles (have {len(set(groups))})"
+            )
         splitter = GroupKFold(n_splits=k, shuffle=True, random_state=random_state)
         splits = list(splitter.split(passages, groups=groups))
         method = f"{k}-fold grouped by article"
