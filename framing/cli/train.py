@@ -7,11 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from ..core.atomic import check_writable
-from ..core.errors import ModelError
-from ..labels.codebook import Codebook, load_codebook
-from ..labels.store import read_labels
-from ..model.files import card_path, check_model_path
+from ..labels.codebook import Codebook
 from .base import out_console
 
 
@@ -51,58 +47,30 @@ def train_cmd(
     ] = None,
 ) -> None:
     """Train a frame model from labelled passages and write it with its card."""
-    from ..model.files import save_model
-    from ..model.history import lineage
-    from ..model.training import train
+    from ..runs.training import train_files
 
-    check_model_path(out)  # before training, which can take minutes
-    check_writable(out, force=force)
-    check_writable(card_path(out), force=force)
-    # A model replaced with --force is the new one's parent unless told otherwise;
-    # one whose card cannot be read is simply not recorded.
-    replaced = parent is None and out.is_file() and card_path(out).is_file()
-    try:
-        history = lineage(labels, parent=out if replaced else parent, model=out)
-    except ModelError:
-        if not replaced:
-            raise
-        history = lineage(labels, model=out)
-    book = load_codebook(codebook) if codebook else None
-    passages = read_labels(labels, codebook=book)
-    also = read_labels(also_train, codebook=book) if also_train else []
-    config = config_with_cues(book, cues)
-    model = train(
-        passages,
-        frames=book.ids if book else None,
-        unit=unit,
-        random_state=random_state,
-        extra=also,
-        config=config,
-        jobs=jobs,
+    if cues and codebook is None:
+        raise typer.BadParameter("--cues takes its cue phrases from the codebook: give --codebook too")
+    summary = train_files(
+        labels, out=out, codebook=codebook, unit=unit, random_state=random_state, force=force, parent=parent,
+        also_train=also_train, cues=cues, jobs=jobs,
     )
-    extra: dict[str, Any] = {"label_files": [str(p) for p in labels], **history}
-    if also_train:
-        extra["extra_label_files"] = [str(p) for p in also_train]
-    if book is not None:
-        extra["codebook"] = {"path": str(codebook), "version": book.version, "name": book.name}
-    card_file = save_model(model, out, force=force, extra_card=extra)
+    model = summary.model
     cv = model.card["cv_metrics"]
     out_console.print(
-        f"trained on {len(passages)} {model.unit}s, {len(model.frames)} frames -> [bold]{out}[/] "
-        f"(card {card_file.name}); out-of-fold micro-F1 {cv['micro']['f1']:.3f}, macro-F1 {cv['macro']['f1']:.3f}",
+        f"trained on {summary.texts} {model.unit}s, {len(model.frames)} frames -> [bold]{out}[/] "
+        f"(card {summary.card_file.name}); out-of-fold micro-F1 {cv['micro']['f1']:.3f}, "
+        f"macro-F1 {cv['macro']['f1']:.3f}",
         highlight=False,
     )
-    if history["parent"] is not None:
-        out_console.print(f"parent model: {history['parent']['path']} (recorded in the card)", highlight=False)
+    if summary.parent is not None:
+        out_console.print(f"parent model: {summary.parent['path']} (recorded in the card)", highlight=False)
 
 
 def config_with_cues(book: Codebook | None, cues: bool | None) -> Any:
     """The model settings for ``--cues/--no-cues``: cue features by default when there is a codebook."""
-    from ..model.config import ModelConfig
-    from ..model.cues import cues_from_codebook
+    from ..runs.training import cue_config
 
     if cues and book is None:
         raise typer.BadParameter("--cues takes its cue phrases from the codebook: give --codebook too")
-    if book is None or cues is False:
-        return None
-    return ModelConfig(cues=cues_from_codebook(book))
+    return cue_config(book, cues)
