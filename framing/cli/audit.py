@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.markup import escape
 
-from ..core.atomic import atomic_write, check_writable
-from ..labels.codebook import load_codebook
-from ..labels.store import read_labels
 from ..render.tables import audit_table
 from .base import out_console
 
@@ -29,21 +25,13 @@ def audit_cmd(
     force: Annotated[bool, typer.Option("--force", help="Replace an existing --out file.")] = False,
 ) -> None:
     """Likely mislabels: labels that cross-validated predictions contradict most strongly."""
-    from ..model.auditing import audit
+    from ..runs.auditing import audit_files
 
-    if out is not None:
-        check_writable(out, force=force)  # before cross-validating, which can take minutes
-    book = load_codebook(codebook) if codebook else None
-    passages = read_labels(labels, codebook=book)
-    result = audit(
-        passages, frames=book.ids if book else None, folds=cv, unit=unit, random_state=random_state
+    result = audit_files(
+        labels, codebook=codebook, folds=cv, unit=unit, random_state=random_state, out=out, force=force
     )
     found = result["disagreements"]
     out_console.print(audit_table(result, top))
-    if out is not None:
-        with atomic_write(out, force=force) as fh:
-            for row in found:
-                fh.write(json.dumps(row, ensure_ascii=False) + "\n")
     where = f" -> {escape(str(out))}" if out is not None else ""
     out_console.print(
         f"{len(found)} of {result['checked']} labels contradicted ({result['passages']} passages){where}",
