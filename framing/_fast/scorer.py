@@ -62,7 +62,7 @@ __all__ = [
     "decide",
     "row_groups",
     "block_decisions",
-    "passage_and_article_decisions",
+    "passage_and_section_decisions",
     "finish_sections",
     "RELEVANT",
 ]
@@ -199,7 +199,7 @@ class _Block:
     def merge(
         self, counts: tuple[np.ndarray, np.ndarray, np.ndarray], starts: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """The counts of runs of documents (articles of passages) taken as one document each."""
+        """The counts of runs of documents (sections of passages) taken as one document each."""
         return merge_rows(*counts, starts, n_cols=self.n_cols)
 
 
@@ -231,8 +231,8 @@ class _CueBlock:
         return np.add.reduceat(matches, starts[:-1], axis=0), np.add.reduceat(stems, starts[:-1])
 
 
-def article_groups(texts: Sequence[str], starts: np.ndarray) -> list[tuple[int, int]]:
-    """Runs of whole articles (``starts[a]`` is article a's first passage) of at most ``_ROW_CHARS`` characters.
+def section_groups(texts: Sequence[str], starts: np.ndarray) -> list[tuple[int, int]]:
+    """Runs of whole sections (``starts[a]`` is section a's first passage) of at most ``_ROW_CHARS`` characters.
 
     Each run holds at least one article; runs are ``(first article, past the last)``.
     """
@@ -250,40 +250,39 @@ def article_groups(texts: Sequence[str], starts: np.ndarray) -> list[tuple[int, 
     return groups
 
 
-def passage_and_article_decisions(
-    blocks: Sequence[Any], weights: np.ndarray, texts: Sequence[str], starts: np.ndarray, *, article_weights: np.ndarray
+def passage_and_section_decisions(
+    blocks: Sequence[Any], weights: np.ndarray, texts: Sequence[str], starts: np.ndarray, *, run_weights: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Feature-times-weights sums of each passage, and of each article taken as one text.
+    """Feature-times-weights sums of each passage, and of each section taken as one text.
 
-    An article's features are those of the sum of its passages' counts (its
+    A section's features are those of the sum of its passages' counts (their
     words, character n-grams and cue matches), weighted and normalised as one
-    document: a long article is not more likely to carry a frame for its length
-    alone. Each block counts a group's passages once and makes both products.
+    document. Each block counts a group's passages once and makes both products.
 
     Parameters
     ----------
     blocks : sequence
         Objects with ``n_cols``, ``counts(docs)``, ``merge(counts, starts)`` and
         ``decision_of_counts(counts, weights)``, in the order of the weights' rows.
-    weights, article_weights : ndarray
-        Stacked weights for the passages and for the articles (same rows).
+    weights, run_weights : ndarray
+        Stacked weights for the passages and for the sections (same rows).
     texts : sequence of str
-        Every article's passages, one article after another.
+        Every section's passages, one section after another.
     starts : ndarray
-        Where each article's passages begin in ``texts``, then ``len(texts)``.
+        Where each section's passages begin in ``texts``, then ``len(texts)``.
     """
     passages = np.zeros((len(texts), weights.shape[1]))
-    articles = np.zeros((starts.size - 1, article_weights.shape[1]))
+    sections = np.zeros((starts.size - 1, run_weights.shape[1]))
     widths = np.cumsum([0] + [block.n_cols for block in blocks])
-    for first, last in article_groups(texts, starts):
+    for first, last in section_groups(texts, starts):
         p0, p1 = int(starts[first]), int(starts[last])
         group = list(texts[p0:p1])
         local = starts[first : last + 1] - p0
         for block, a, b in zip(blocks, widths[:-1], widths[1:]):
             counts = block.counts(group)
             passages[p0:p1] += block.decision_of_counts(counts, weights[a:b])
-            articles[first:last] += block.decision_of_counts(block.merge(counts, local), article_weights[a:b])
-    return passages, articles
+            sections[first:last] += block.decision_of_counts(block.merge(counts, local), run_weights[a:b])
+    return passages, sections
 
 
 class Scorer:
@@ -340,7 +339,7 @@ class Scorer:
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
         """Probabilities of each passage and of each article, and each article's relevance.
 
-        See :func:`passage_and_article_decisions`; ``starts`` says where each
+        See :func:`passage_and_section_decisions`; ``starts`` says where each
         article's passages begin in ``texts``. Relevance is None for a model
         trained without off-topic passages.
         """
@@ -373,16 +372,16 @@ def finish_sections(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     """:meth:`Scorer.proba_of_sections` for a scorer or a model: their blocks, stacked weights and intercepts."""
     relevance = model.relevance
-    article_weights = weights if relevance is None else model.section_weights()
-    passages, articles = passage_and_article_decisions(blocks, weights, texts, starts, article_weights=article_weights)
+    run_weights = weights if relevance is None else model.section_weights()
+    passages, sections = passage_and_section_decisions(blocks, weights, texts, starts, run_weights=run_weights)
     linear = model.linear
     out = []
-    for total in (passages, articles[:, : linear.size]):
+    for total in (passages, sections[:, : linear.size]):
         values = np.empty((total.shape[0], len(model.frames)))
         values[:] = model.logits[None, :]
         values[:, linear] = total + intercepts
         out.append(apply_calibration(values, model.calibration))
-    relevant = None if relevance is None else sigmoid(articles[:, linear.size] + relevance[1])
+    relevant = None if relevance is None else sigmoid(sections[:, linear.size] + relevance[1])
     return out[0], out[1], relevant
 
 

@@ -124,7 +124,7 @@ class FrameModel:
         """Probabilities of each passage and of each article, and each article's relevance.
 
         An article is scored as one text made of its passages' summed counts (see
-        :func:`framing._fast.scorer.passage_and_article_decisions`); ``starts`` says where
+        :func:`framing._fast.scorer.passage_and_section_decisions`); ``starts`` says where
         each article's passages begin in ``texts``, then ``len(texts)``. Relevance
         (the probability that the article is about the story at all) is None for
         a model trained without off-topic passages.
@@ -215,7 +215,7 @@ def _width(block: Any) -> int:
 
 
 class _FittedBlock:
-    """A fitted feature block as :func:`framing._fast.scorer.passage_and_article_decisions` uses it."""
+    """A fitted feature block as :func:`framing._fast.scorer.passage_and_section_decisions` uses it."""
 
     def __init__(self, block: Any):
         self.block = block
