@@ -111,6 +111,10 @@ def no_training(monkeypatch: pytest.MonkeyPatch) -> None:
     def refuse(*args, **kwargs):
         raise AssertionError("trained before checking the output")
 
+    # Loaded first: a module imported while the patch is on would keep `refuse` as its `train`
+    # for the rest of the session (framing.model.evaluation binds it at import).
+    import framing.model.evaluation  # noqa: F401
+
     monkeypatch.setattr("framing.model.training.train", refuse)  # the commands import them when run
     monkeypatch.setattr("framing.model.evaluation.cross_validate", refuse)
 
