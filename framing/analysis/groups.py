@@ -1122,17 +1122,39 @@ def check_dates(data: ScoreData, over: str, unit: str) -> None:
 # --------------------------------------------------------------------------- near-duplicates
 
 
-def drop_duplicates(data: ScoreData) -> tuple[int, bool]:
-    """Count each story once: leave out the records ``framing score`` flagged as copies.
+def drop_duplicates(data: ScoreData, *, by: str | None = None) -> tuple[int, bool]:
+    """Count each story once (in each group, with ``by``): leave out the records flagged as its copies.
 
     ``duplicate_of`` names the first article of a near-duplicate cluster (one
-    wire story on many sites, see :mod:`framing.inputs.duplicates`); that first article is
-    kept, the copies and their passages go. Returns how many articles were left
-    out, and whether the scores carry the flag at all (older score files do not).
+    wire story on many sites, see :mod:`framing.inputs.duplicates`). Without
+    ``by``, that first article is kept and its copies and their passages go.
+    With ``by`` (the field groups are compared by), each group keeps the first
+    of its own copies of a story: keeping one copy in one group only would make
+    a story that both groups ran look like one group's alone. Returns how many
+    articles were left out, and whether the scores carry the flag at all (older
+    score files do not).
+
+    Examples
+    --------
+    >>> data = ScoreData(articles=[
+    ...     {"id": "w", "group": "a", "duplicate_of": None}, {"id": "c1", "group": "a", "duplicate_of": "w"},
+    ...     {"id": "c2", "group": "b", "duplicate_of": "w"}, {"id": "c3", "group": "b", "duplicate_of": "w"}],
+    ...     article_origins=[("s", i) for i in range(1, 5)])
+    >>> drop_duplicates(data, by="group"), [r["id"] for r in data.articles]
+    ((2, True), ['w', 'c2'])
     """
     flagged = any("duplicate_of" in r for r in data.articles) or any("duplicate_of" in r for r in data.passages)
-    copies = {str(r["id"]) for r in data.articles if r.get("duplicate_of") not in (None, "")}
-    copies |= {str(r["article_id"]) for r in data.passages if r.get("duplicate_of") not in (None, "")}
+    # One entry per article, in order: its id, its story and its group.
+    stories: dict[str, tuple[str, Any]] = {}
+    for ident, r in [*((r["id"], r) for r in data.articles), *((r["article_id"], r) for r in data.passages)]:
+        group = r.get(by) if by else None
+        stories.setdefault(str(ident), (str(r.get("duplicate_of") or ident), group))
+    seen: set[tuple[str, Any]] = set()
+    copies: set[str] = set()
+    for ident, key in stories.items():
+        if key in seen:
+            copies.add(ident)
+        seen.add(key)
     keep = [i for i, r in enumerate(data.articles) if str(r["id"]) not in copies]
     data.articles = [data.articles[i] for i in keep]
     data.article_origins = [data.article_origins[i] for i in keep]

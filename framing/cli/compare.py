@@ -29,7 +29,10 @@ def compare_cmd(
     random_state: Annotated[int, typer.Option(help="Seed for the resampling.")] = 0,
     force: Annotated[bool, typer.Option("--force", help="Replace existing outputs.")] = False,
     dedupe: Annotated[
-        bool, typer.Option("--dedupe", help="Count each story once: leave out near-duplicates 'framing score' flagged.")
+        bool,
+        typer.Option(
+            "--dedupe", help="Count each story once in each group: leave out near-duplicates 'framing score' flagged."
+        ),
     ] = False,
 ) -> None:
     """Compare frame prevalence between groups: differences, intervals, q-values, distinctive words."""

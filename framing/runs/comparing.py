@@ -77,7 +77,8 @@ def compare_files(
     force : bool, default=False
         Replace existing outputs.
     dedupe : bool, default=False
-        Count each story once: leave out near-duplicates (:func:`drop_duplicates`).
+        Count each story once in each group: leave out near-duplicates (:func:`drop_duplicates`);
+        without it, a warning says how many copies the scores hold.
     """
     if unit not in UNITS:
         raise InputError(f"--unit must be 'article' or 'passage', not {unit!r}")
@@ -97,13 +98,21 @@ def compare_files(
     data = read_scores(paths)
     dedupe_note = None
     if dedupe:
-        dropped, flagged = drop_duplicates(data)
+        dropped, flagged = drop_duplicates(data, by=by)
         dedupe_note = (
             f"--dedupe: {dropped} near-duplicate articles left out (copies of a story already counted)"
             if flagged
             else "--dedupe: these scores do not flag near-duplicates (no 'duplicate_of'); score the articles "
             "again with this version of 'framing score'"
         )
+    else:
+        copies = sum(1 for r in data.articles if r.get("duplicate_of") not in (None, ""))
+        if copies:
+            dedupe_note = (
+                f"near-duplicates: {copies} articles are copies of a story already in these scores (one wire "
+                "story on many sites); each counts as an independent article here, which overstates how sure "
+                "the differences are: --dedupe counts each story once in each group"
+            )
     if unit == "article" and not data.articles:
         raise InputError(
             "no article records in the inputs: give the --out file of 'framing score', not only --passages"

@@ -23,10 +23,12 @@ from typer.testing import CliRunner
 
 from framing.analysis.groups import (
     MIN_ARTICLES,
+    ScoreData,
     _exact_permutation_p,
     _permutation_p,
     benjamini_hochberg,
     compare,
+    drop_duplicates,
     period_of,
     read_scores,
 )
@@ -638,3 +640,34 @@ def test_cli_missing_field_and_bad_options(two_groups: Path) -> None:
     assert f"{two_groups}:1: no 'outlet' value" in plain(result.output)
     result = runner.invoke(app, ["compare", str(two_groups), "--by", "group", "--unit", "sentence"])
     assert result.exit_code == 1 and "--unit must be" in plain(result.output)
+
+
+def _story_data(ids_groups_copies: list[tuple[str, str, str | None]], carries: set[str]) -> ScoreData:
+    """Score records: (id, group, duplicate_of); the articles in ``carries`` carry frame "econ"."""
+    articles = [
+        {"id": i, "group": g, "duplicate_of": d, "frames": ["econ"] if i in carries else [], "scores": {"econ": 0.9}}
+        for i, g, d in ids_groups_copies
+    ]
+    return ScoreData(articles=articles, frames=["econ"], article_origins=[("s", n) for n in range(len(articles))])
+
+
+def test_a_story_both_groups_ran_is_kept_once_in_each() -> None:
+    # One wire story, printed twice in each group: counted once per group, not once in all.
+    rows = [("w", "west", None), ("w2", "west", "w"), ("r1", "ru", "w"), ("r2", "ru", "w"), ("x", "ru", None)]
+    data = _story_data(rows, carries={"w", "w2", "r1", "r2"})
+    assert drop_duplicates(data, by="group") == (2, True)
+    assert [r["id"] for r in data.articles] == ["w", "r1", "x"]
+    # Counted once in all, the story would look like the Western group's alone.
+    everywhere = _story_data(rows, carries={"w", "w2", "r1", "r2"})
+    drop_duplicates(everywhere)
+    assert [r["id"] for r in everywhere.articles] == ["w", "x"]
+
+
+def test_copies_without_dedupe_are_named_in_a_warning(tmp_path: Path) -> None:
+    rows = [("w", "west", None), ("w2", "west", "w"), ("r1", "ru", "w"), ("x", "ru", None)]
+    path = tmp_path / "s.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in _story_data(rows, carries={"w"}).articles), encoding="utf-8")
+    plain = compare_files([path], by="group", json_out=tmp_path / "a.json")
+    assert [w for w in plain.warnings if w.startswith("near-duplicates: 2 articles are copies")]
+    deduped = compare_files([path], by="group", json_out=tmp_path / "b.json", dedupe=True)
+    assert not [w for w in deduped.warnings if w.startswith("near-duplicates")]
