@@ -49,6 +49,7 @@ from .vocab import (
     count_pairs,
     cue_counts,
     cue_values,
+    merge_cue_counts,
     merge_rows,
     split_terms,
     stem_pairs,
@@ -227,8 +228,7 @@ class _CueBlock:
 
     def merge(self, counts: tuple[np.ndarray, np.ndarray], starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The counts of runs of documents taken as one document each."""
-        matches, stems = counts
-        return np.add.reduceat(matches, starts[:-1], axis=0), np.add.reduceat(stems, starts[:-1])
+        return merge_cue_counts(counts, starts)
 
 
 def section_groups(texts: Sequence[str], starts: np.ndarray) -> list[tuple[int, int]]:

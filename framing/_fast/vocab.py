@@ -21,7 +21,7 @@ from . import kernels
 
 __all__ = [
     "CueTable", "NgramTable", "StemTable", "WordCodes", "char_wb_counts", "count_pairs", "cue_counts", "join_terms",
-    "cue_values", "merge_rows", "space_table", "split_terms", "stem_pairs", "tf_table",
+    "cue_values", "merge_cue_counts", "merge_rows", "space_table", "split_terms", "stem_pairs", "tf_table",
 ]
 
 # Joins a vocabulary's terms into one string (a pickle of a vectorizer, a model's scoring form):
@@ -424,6 +424,20 @@ def cue_counts(docs: list[str], table: CueTable) -> tuple[np.ndarray, np.ndarray
             hit = first + shift < last
             np.add.at(counts, (rows[at[hit]], cols[first[hit] + shift]), 1.0)
     return counts, np.bincount(rows, minlength=len(docs)).astype(np.float64)
+
+
+def merge_cue_counts(counts: tuple[np.ndarray, np.ndarray], starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`cue_counts` of runs of documents (``starts``: where each begins, then the end) summed.
+
+    Examples
+    --------
+    >>> counts = (np.array([[1.0], [2.0], [0.0]]), np.array([3.0, 4.0, 5.0]))
+    >>> matches, stems = merge_cue_counts(counts, np.array([0, 2, 3]))
+    >>> matches.tolist(), stems.tolist()
+    ([[3.0], [0.0]], [7.0, 5.0])
+    """
+    matches, stems = counts
+    return np.add.reduceat(matches, starts[:-1], axis=0), np.add.reduceat(stems, starts[:-1])
 
 
 def cue_values(counts: np.ndarray, stems: np.ndarray, *, scale: str) -> np.ndarray:

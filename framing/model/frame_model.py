@@ -21,7 +21,7 @@ from sklearn.pipeline import FeatureUnion
 from .._fast import kernels
 from .._fast.scorer import apply_calibration, block_decisions, constant_logit, finish_sections
 from .._fast.scorer import decide as _decide
-from .._fast.vocab import merge_rows, tf_table
+from .._fast.vocab import merge_cue_counts, merge_rows, tf_table
 from .config import ModelConfig
 from .cues import CueLexicon
 
@@ -231,8 +231,7 @@ class _FittedBlock:
 
     def merge(self, counts: Any, starts: np.ndarray) -> Any:
         if isinstance(self.block, CueLexicon):
-            matches, stems = counts
-            return np.add.reduceat(matches, starts[:-1], axis=0), np.add.reduceat(stems, starts[:-1])
+            return merge_cue_counts(counts, starts)
         indptr, indices, values = counts
         return merge_rows(indptr, indices, values, starts, n_cols=self.n_cols)
 
