@@ -7,7 +7,6 @@ reports them as doing.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import subprocess
 import sys
@@ -15,21 +14,12 @@ from pathlib import Path
 
 import pytest
 
+from .conftest import SCRIPTS, load_script
+
 REPO = Path(__file__).resolve().parents[1]
-SCRIPTS = REPO / "scripts"
 
 
-def _load(name: str):
-    spec = importlib.util.spec_from_file_location(name, SCRIPTS / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    # Registered before running it: dataclasses look their module up in sys.modules.
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-bench = _load("bench_speed")
+bench = load_script("bench_speed")
 
 
 def _records(path: Path) -> list[dict]:
